@@ -1,0 +1,7 @@
+/** Device models and the small contracts they need: guest memory view, buses, interrupt lines. */
+module dev.jvmm.devices {
+    requires dev.jvmm.bindings;
+    exports dev.jvmm.devices.memory;
+    exports dev.jvmm.devices.bus;
+    exports dev.jvmm.devices.irq;
+}

@@ -1,0 +1,2 @@
+/** The thin syscall layer: libc downcalls with errno capture. */
+package dev.jvmm.sys;
