@@ -1,0 +1,118 @@
+package dev.jvmm.cli;
+
+import dev.jvmm.core.host.HostMemory;
+import dev.jvmm.core.vm.EntryMode;
+import dev.jvmm.core.vm.KernelFormat;
+import dev.jvmm.core.vm.StopReason;
+import dev.jvmm.core.vm.VirtualMachine;
+import dev.jvmm.core.vm.VmConfig;
+import dev.jvmm.core.vm.VmExit;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code jvmm boot}: builds a VM from the options, runs it to the end and maps how it ended to the exit status. */
+@Command(name = "boot", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {"Boot a guest and run it until it powers off, resets, halts or crashes.",
+            "The guest's serial console (16550A UART at 0x3f8) goes to standard output."},
+        footerHeading = "%nExamples:%n",
+        footer = {"  jvmm boot --kernel bzImage --initrd initramfs.cpio --cmdline \"console=ttyS0\"",
+            "  jvmm boot --kernel guest.bin --format flat --entry long --load-address 0x100000"})
+final class BootCommand implements Callable<Integer> {
+    @Option(names = "--kernel", required = true, paramLabel = "FILE",
+            description = "Guest image: a Linux bzImage or ELF vmlinux, or a flat binary with --format flat.")
+    Path kernel;
+
+    @Option(names = "--format", paramLabel = "FORMAT", defaultValue = "auto",
+            description = "Image format: auto, bzimage, elf, flat (default: ${DEFAULT-VALUE}).")
+    KernelFormat format;
+
+    @Option(names = "--load-address", paramLabel = "ADDR",
+            description = "Guest-physical address a flat image is loaded at and entered"
+                    + " (default: 0x1000 with --entry real, 0x100000 with --entry long).")
+    String loadAddress;
+
+    @Option(names = "--entry", paramLabel = "MODE", defaultValue = "long",
+            description = "CPU mode a flat image starts in: real (CS=0, IP=ADDR) or long (64-bit, identity-mapped"
+                    + " first 4 GiB, stack set up) (default: ${DEFAULT-VALUE}).")
+    EntryMode entry;
+
+    @Option(names = {"-m", "--memory"}, paramLabel = "SIZE", defaultValue = "128M",
+            description = "Guest RAM, with a K, M or G suffix (default: ${DEFAULT-VALUE}).")
+    String memory;
+
+    @Option(names = {"-c", "--cpus"}, paramLabel = "N", defaultValue = "1",
+            description = "Number of vCPUs (default: ${DEFAULT-VALUE}).")
+    int cpus;
+
+    @Option(names = "--initrd", paramLabel = "FILE", description = "Initial ramdisk for a Linux kernel.")
+    Path initrd;
+
+    @Option(names = "--cmdline", paramLabel = "TEXT", description = "Linux kernel command line.")
+    String cmdline;
+
+    @Option(names = "--irqchip", negatable = true,
+            description = "Create the in-kernel irqchip and PIT (default: on for Linux, off for flat images so that"
+                    + " KVM reports their HLT; SMP needs it).")
+    Boolean irqchip;
+
+    @Option(names = "--serial-output", paramLabel = "FILE",
+            description = "Write the guest's serial console to FILE instead of standard output.")
+    Path serialOutput;
+
+    @Override
+    public Integer call() throws Exception {
+        VmConfig.Builder b = VmConfig.builder(kernel)
+                .format(format)
+                .entry(entry)
+                .memorySize(ByteSize.parse("--memory", memory))
+                .cpus(cpus)
+                .initrd(initrd)
+                .cmdline(cmdline)
+                .serialOutput(serialOutput);
+        if (loadAddress != null) {
+            b.loadAddress(parseAddress("--load-address", loadAddress));
+        }
+        if (irqchip != null) {
+            b.irqchip(irqchip);
+        }
+        VmConfig config = b.build().validate(HostMemory.totalBytes());
+        VmExit exit;
+        try (VirtualMachine vm = VirtualMachine.create(config)) {
+            exit = vm.run();
+        }
+        return report(exit);
+    }
+
+    private static int report(VmExit exit) {
+        StopReason reason = exit.reason();
+        switch (reason.outcome()) {
+            case NORMAL -> {
+                return ExitStatus.OK.code();
+            }
+            case GUEST_CRASH -> {
+                System.err.println("jvmm: " + exit.describe());
+                return ExitStatus.GUEST_CRASH.code();
+            }
+            default -> {
+                System.err.println("jvmm: " + exit.describe());
+                return ExitStatus.VMM_ERROR.code();
+            }
+        }
+    }
+
+    static long parseAddress(String option, String text) {
+        String t = text.trim().toLowerCase(java.util.Locale.ROOT).replace("_", "");
+        try {
+            long v = t.startsWith("0x") ? Long.parseUnsignedLong(t.substring(2), 16) : Long.parseLong(t);
+            if (v < 0) {
+                throw new NumberFormatException();
+            }
+            return v;
+        } catch (NumberFormatException e) {
+            throw new UsageException(option + " '" + text + "' is not an address: write it in hex (0x100000)"
+                    + " or decimal");
+        }
+    }
+}

@@ -1,0 +1,108 @@
+package dev.jvmm.core.vm;
+
+import dev.jvmm.core.kvm.Vcpu;
+import dev.jvmm.core.kvm.VcpuExit;
+import dev.jvmm.devices.bus.Bus;
+import dev.jvmm.sys.Libc;
+import dev.jvmm.bindings.libc.libc_h;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The KVM_RUN loop of one vCPU on its own platform thread: runs the guest, dispatches port I/O and MMIO exits to
+ * the buses, and turns every other exit into a stop of the VM with a diagnosis. The loop allocates nothing.
+ *
+ * <p>Kicking (ARCHITECTURE.md, known pitfalls): the kick signal is blocked on this thread and unblocked only inside
+ * KVM_RUN through KVM_SET_SIGNAL_MASK, so {@link #kick()} makes KVM_RUN return with EINTR without any handler
+ * running; the pending signal is then drained with sigtimedwait.
+ */
+final class VcpuThread implements Runnable {
+    private static final Logger LOG = LoggerFactory.getLogger(VcpuThread.class);
+
+    private final Vcpu vcpu;
+    private final Bus pio;
+    private final Bus mmio;
+    private final VmLifecycle lifecycle;
+    private final ExitDiagnosis diagnosis;
+    private final int kickSignal;
+    private volatile long pthread;
+    private final Thread thread;
+
+    VcpuThread(Vcpu vcpu, Bus pio, Bus mmio, VmLifecycle lifecycle, ExitDiagnosis diagnosis, int kickSignal) {
+        this.vcpu = vcpu;
+        this.pio = pio;
+        this.mmio = mmio;
+        this.lifecycle = lifecycle;
+        this.diagnosis = diagnosis;
+        this.kickSignal = kickSignal;
+        this.thread = Thread.ofPlatform().name("vcpu" + vcpu.id()).daemon(true).unstarted(this);
+    }
+
+    void start() {
+        thread.start();
+    }
+
+    void join(long millis) throws InterruptedException {
+        thread.join(millis);
+    }
+
+    /** Makes the vCPU leave KVM_RUN soon; callable from any thread. */
+    void kick() {
+        vcpu.requestImmediateExit();
+        long t = pthread;
+        if (t != 0) {
+            Libc.pthreadKill(t, kickSignal);
+        }
+    }
+
+    @Override
+    public void run() {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment kick = Libc.sigset(arena, kickSignal);
+            MemorySegment old = arena.allocate(kick.byteSize(), 8);
+            Libc.pthreadSigmask(libc_h.SIG_BLOCK(), kick, old);
+            // Inside KVM_RUN: the thread's previous mask, which does not block the kick signal.
+            vcpu.setSignalMask(old.asSlice(0, 8));
+            pthread = Libc.pthreadSelf();
+            loop(kick);
+        } catch (RuntimeException | Error e) {
+            LOG.debug("vcpu{} failed", vcpu.id(), e);
+            lifecycle.stop(new VmExit(StopReason.VMM_ERROR, "vcpu" + vcpu.id() + ": " + e.getMessage()));
+        }
+    }
+
+    private void loop(MemorySegment kick) {
+        while (!lifecycle.stopRequested()) {
+            VcpuExit exit = vcpu.run();
+            switch (exit) {
+                case IO_OUT -> {
+                    int port = vcpu.ioPort();
+                    int size = vcpu.ioSize();
+                    int count = vcpu.ioCount();
+                    for (int i = 0; i < count; i++) {
+                        pio.write(port, size, vcpu.ioData(i));
+                    }
+                }
+                case IO_IN -> {
+                    int port = vcpu.ioPort();
+                    int size = vcpu.ioSize();
+                    int count = vcpu.ioCount();
+                    for (int i = 0; i < count; i++) {
+                        vcpu.ioData(i, pio.read(port, size));
+                    }
+                }
+                case MMIO_WRITE -> mmio.write(vcpu.mmioAddress(), vcpu.mmioLength(), vcpu.mmioData());
+                case MMIO_READ -> vcpu.mmioData(mmio.read(vcpu.mmioAddress(), vcpu.mmioLength()));
+                case INTERRUPTED -> {
+                    vcpu.clearImmediateExit();
+                    Libc.sigtimedwait(kick, 0);
+                }
+                case IRQ_WINDOW_OPEN -> { }
+                case HLT -> lifecycle.stop(StopReason.HALTED);
+                default -> lifecycle.stop(diagnosis.diagnose(vcpu, exit));
+            }
+        }
+    }
+}

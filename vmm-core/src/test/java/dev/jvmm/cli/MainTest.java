@@ -1,0 +1,100 @@
+package dev.jvmm.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The CLI as a user meets it: exit statuses and the one line bad input gets. */
+class MainTest {
+    @TempDir
+    Path dir;
+
+    private record Run(int status, String out, String err) {}
+
+    private static Run jvmm(String... args) {
+        PrintStream out = System.out;
+        PrintStream err = System.err;
+        ByteArrayOutputStream o = new ByteArrayOutputStream();
+        ByteArrayOutputStream e = new ByteArrayOutputStream();
+        try {
+            System.setOut(new PrintStream(o, true, StandardCharsets.UTF_8));
+            System.setErr(new PrintStream(e, true, StandardCharsets.UTF_8));
+            int status = Main.run(args);
+            return new Run(status, o.toString(StandardCharsets.UTF_8), e.toString(StandardCharsets.UTF_8));
+        } finally {
+            System.setOut(out);
+            System.setErr(err);
+        }
+    }
+
+    @Test
+    void helpListsCommandsAndExitStatuses() {
+        Run r = jvmm("--help");
+        assertEquals(0, r.status());
+        assertTrue(r.out().contains("boot"));
+        assertTrue(r.out().contains("check"));
+        assertTrue(r.out().contains("Exit status"));
+    }
+
+    @Test
+    void versionNamesJvmmAndTheJdk() {
+        Run r = jvmm("--version");
+        assertEquals(0, r.status());
+        assertTrue(r.out().startsWith("jvmm "), r.out());
+        assertTrue(r.out().contains("Java 25") || r.out().contains("Java 2"), r.out());
+    }
+
+    @Test
+    void unknownOptionIsOneLineAndStatus2() {
+        Run r = jvmm("boot", "--kernel", "x", "--frobnicate");
+        assertEquals(2, r.status());
+        assertEquals(1, r.err().lines().count(), r.err());
+        assertTrue(r.err().contains("--frobnicate"), r.err());
+    }
+
+    @Test
+    void missingKernelFileIsOneLineNamingItAndStatus2() {
+        Path missing = dir.resolve("bzImage");
+        Run r = jvmm("boot", "--kernel", missing.toString());
+        assertEquals(2, r.status());
+        assertEquals("jvmm: --kernel " + missing + ": no such file", r.err().strip());
+    }
+
+    @Test
+    void badSizesAndAddressesAreStatus2WithoutStackTrace() throws Exception {
+        Path k = Files.write(dir.resolve("g.bin"), new byte[] {(byte) 0xf4});
+        for (String[] args : new String[][] {
+                {"boot", "--kernel", k.toString(), "--memory", "lots"},
+                {"boot", "--kernel", k.toString(), "--memory", "1T"},
+                {"boot", "--kernel", k.toString(), "--format", "flat", "--load-address", "0xzz"},
+                {"boot", "--kernel", k.toString(), "--cpus", "x"},
+                {"boot", "--kernel", k.toString(), "--format", "tarball"},
+                {"boot"}}) {
+            Run r = jvmm(args);
+            assertEquals(2, r.status(), String.join(" ", args) + " -> " + r.err());
+            assertEquals(1, r.err().lines().count(), r.err());
+            assertFalse(r.err().contains("Exception"), r.err());
+        }
+    }
+
+    @Test
+    void checkExitStatusFollowsWhatItReports() {
+        Run r = jvmm("check");
+        assertTrue(r.out().contains("/dev/kvm"), r.out());
+        assertTrue(r.out().contains("hardware virtualization"), r.out());
+        boolean canRun = r.out().contains("jvmm can run VMs on this host");
+        assertEquals(canRun ? 0 : 3, r.status(), r.out());
+        if (!Files.exists(Path.of("/dev/kvm"))) {
+            assertEquals(3, r.status());
+            assertTrue(r.out().contains("/dev/kvm is not available on this host"), r.out());
+        }
+    }
+}
