@@ -5,13 +5,16 @@ import dev.jvmm.devices.irq.InterruptLine;
 
 import java.io.IOException;
 import java.io.OutputStream;
+import java.util.Objects;
 
 /**
  * A 16550A UART as Linux's 8250 driver sees it (register map per the National PC16550D data sheet), registered
  * on the port-I/O bus over its 8 registers (COM1: 0x3f8). A pure state machine: transmitted bytes go to the
  * {@link OutputStream} at once (the transmitter is always idle, so THRE and TEMT stay set), received bytes are
  * queued by the VMM with {@link #receive(byte)}, and the interrupt output drives an {@link InterruptLine} at the
- * level "an enabled interrupt is pending". The vCPU thread and an input thread may call it concurrently.
+ * level "an enabled interrupt is pending", called only when that level changes. The vCPU thread and an input
+ * thread may call it concurrently: every entry point takes one lock, and the output stream and interrupt line
+ * are called while it is held, so neither may call back into the UART.
  */
 public final class Uart16550 implements BusDevice {
     /** Registers the UART decodes, from its base port. */
@@ -90,8 +93,8 @@ public final class Uart16550 implements BusDevice {
 
     /** A UART writing what the guest transmits to {@code out} and signalling interrupts on {@code irq}. */
     public Uart16550(OutputStream out, InterruptLine irq) {
-        this.out = java.util.Objects.requireNonNull(out, "out");
-        this.irq = java.util.Objects.requireNonNull(irq, "irq");
+        this.out = Objects.requireNonNull(out, "out");
+        this.irq = Objects.requireNonNull(irq, "irq");
     }
 
     @Override
