@@ -4,4 +4,7 @@ module dev.jvmm.devices {
     exports dev.jvmm.devices.memory;
     exports dev.jvmm.devices.bus;
     exports dev.jvmm.devices.irq;
+    exports dev.jvmm.devices.serial;
+    exports dev.jvmm.devices.i8042;
+    exports dev.jvmm.devices.rtc;
 }

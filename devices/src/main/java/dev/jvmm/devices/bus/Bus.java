@@ -21,11 +21,14 @@ public final class Bus {
 
     /** Maps {@code [base, base + length)} to {@code device}; overlapping an existing range is an error. */
     public synchronized void register(long base, long length, BusDevice device) {
-        if (length <= 0 || base + length < base) {
+        // Addresses are unsigned 64-bit; compare last addresses so a range may end exactly at 2^64.
+        long last = base + length - 1;
+        if (length <= 0 || Long.compareUnsigned(last, base) < 0) {
             throw new IllegalArgumentException(name + ": bad range at 0x" + Long.toHexString(base));
         }
         int at = insertionPoint(base);
-        if ((at > 0 && bases[at - 1] + lengths[at - 1] > base) || (at < bases.length && base + length > bases[at])) {
+        if ((at > 0 && Long.compareUnsigned(bases[at - 1] + lengths[at - 1] - 1, base) >= 0)
+                || (at < bases.length && Long.compareUnsigned(last, bases[at]) >= 0)) {
             throw new IllegalArgumentException(name + ": range 0x" + Long.toHexString(base) + "+0x"
                     + Long.toHexString(length) + " overlaps a registered device");
         }
