@@ -638,7 +638,11 @@ public final class BindingsGenerator {
             j.append("import java.lang.foreign.*;\nimport java.util.Objects;\nimport java.util.function.Consumer;\n\n");
             j.append("import static java.lang.foreign.MemoryLayout.PathElement.groupElement;\n");
             j.append("import static java.lang.foreign.ValueLayout.*;\n\n");
-            j.append("/**\n * {@snippet lang=c :\n * ").append(struct.cType()).append(" { ... }\n * }\n */\n");
+            j.append("/**\n * {@snippet lang=c :\n * ").append(struct.cType()).append(" {\n");
+            for (Field f : struct.body.fields) {
+                j.append(" *     ").append(javadocSafe(f.declaration)).append(";\n");
+            }
+            j.append(" * }\n * }\n */\n");
             j.append("@SuppressWarnings(\"unused\")\n");
             j.append("public final class ").append(struct.name).append(" {\n\n");
             j.append("    private ").append(struct.name).append("() {}\n\n");

@@ -10,7 +10,14 @@ import static java.lang.foreign.ValueLayout.*;
 
 /**
  * {@snippet lang=c :
- * struct kvm_clock_data { ... }
+ * struct kvm_clock_data {
+ *     __u64 clock;
+ *     __u32 flags;
+ *     __u32 pad0;
+ *     __u64 realtime;
+ *     __u64 host_tsc;
+ *     __u32 pad[4];
+ * }
  * }
  */
 @SuppressWarnings("unused")

@@ -10,7 +10,11 @@ import static java.lang.foreign.ValueLayout.*;
 
 /**
  * {@snippet lang=c :
- * struct kvm_cpuid2 { ... }
+ * struct kvm_cpuid2 {
+ *     __u32 nent;
+ *     __u32 padding;
+ *     struct kvm_cpuid_entry2 entries[];
+ * }
  * }
  */
 @SuppressWarnings("unused")

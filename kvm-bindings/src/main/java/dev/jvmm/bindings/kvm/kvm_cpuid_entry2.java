@@ -10,7 +10,16 @@ import static java.lang.foreign.ValueLayout.*;
 
 /**
  * {@snippet lang=c :
- * struct kvm_cpuid_entry2 { ... }
+ * struct kvm_cpuid_entry2 {
+ *     __u32 function;
+ *     __u32 index;
+ *     __u32 flags;
+ *     __u32 eax;
+ *     __u32 ebx;
+ *     __u32 ecx;
+ *     __u32 edx;
+ *     __u32 padding[3];
+ * }
  * }
  */
 @SuppressWarnings("unused")

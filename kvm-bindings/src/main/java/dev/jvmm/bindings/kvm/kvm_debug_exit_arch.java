@@ -10,7 +10,13 @@ import static java.lang.foreign.ValueLayout.*;
 
 /**
  * {@snippet lang=c :
- * struct kvm_debug_exit_arch { ... }
+ * struct kvm_debug_exit_arch {
+ *     __u32 exception;
+ *     __u32 pad;
+ *     __u64 pc;
+ *     __u64 dr6;
+ *     __u64 dr7;
+ * }
  * }
  */
 @SuppressWarnings("unused")

@@ -10,7 +10,13 @@ import static java.lang.foreign.ValueLayout.*;
 
 /**
  * {@snippet lang=c :
- * struct kvm_debugregs { ... }
+ * struct kvm_debugregs {
+ *     __u64 db[4];
+ *     __u64 dr6;
+ *     __u64 dr7;
+ *     __u64 flags;
+ *     __u64 reserved[9];
+ * }
  * }
  */
 @SuppressWarnings("unused")

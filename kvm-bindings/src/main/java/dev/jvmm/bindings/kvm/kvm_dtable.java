@@ -10,7 +10,11 @@ import static java.lang.foreign.ValueLayout.*;
 
 /**
  * {@snippet lang=c :
- * struct kvm_dtable { ... }
+ * struct kvm_dtable {
+ *     __u64 base;
+ *     __u16 limit;
+ *     __u16 padding[3];
+ * }
  * }
  */
 @SuppressWarnings("unused")

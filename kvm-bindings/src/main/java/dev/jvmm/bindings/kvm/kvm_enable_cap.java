@@ -10,7 +10,12 @@ import static java.lang.foreign.ValueLayout.*;
 
 /**
  * {@snippet lang=c :
- * struct kvm_enable_cap { ... }
+ * struct kvm_enable_cap {
+ *     __u32 cap;
+ *     __u32 flags;
+ *     __u64 args[4];
+ *     __u8 pad[64];
+ * }
  * }
  */
 @SuppressWarnings("unused")

@@ -10,7 +10,19 @@ import static java.lang.foreign.ValueLayout.*;
 
 /**
  * {@snippet lang=c :
- * struct kvm_fpu { ... }
+ * struct kvm_fpu {
+ *     __u8 fpr[8][16];
+ *     __u16 fcw;
+ *     __u16 fsw;
+ *     __u8 ftwx;
+ *     __u8 pad1;
+ *     __u16 last_opcode;
+ *     __u64 last_ip;
+ *     __u64 last_dp;
+ *     __u8 xmm[16][16];
+ *     __u32 mxcsr;
+ *     __u32 pad2;
+ * }
  * }
  */
 @SuppressWarnings("unused")

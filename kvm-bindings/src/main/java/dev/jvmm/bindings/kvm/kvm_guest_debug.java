@@ -10,7 +10,11 @@ import static java.lang.foreign.ValueLayout.*;
 
 /**
  * {@snippet lang=c :
- * struct kvm_guest_debug { ... }
+ * struct kvm_guest_debug {
+ *     __u32 control;
+ *     __u32 pad;
+ *     struct kvm_guest_debug_arch arch;
+ * }
  * }
  */
 @SuppressWarnings("unused")

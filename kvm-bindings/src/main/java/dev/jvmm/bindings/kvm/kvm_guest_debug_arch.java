@@ -10,7 +10,9 @@ import static java.lang.foreign.ValueLayout.*;
 
 /**
  * {@snippet lang=c :
- * struct kvm_guest_debug_arch { ... }
+ * struct kvm_guest_debug_arch {
+ *     __u64 debugreg[8];
+ * }
  * }
  */
 @SuppressWarnings("unused")

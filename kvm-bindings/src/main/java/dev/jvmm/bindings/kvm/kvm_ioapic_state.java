@@ -10,7 +10,14 @@ import static java.lang.foreign.ValueLayout.*;
 
 /**
  * {@snippet lang=c :
- * struct kvm_ioapic_state { ... }
+ * struct kvm_ioapic_state {
+ *     __u64 base_address;
+ *     __u32 ioregsel;
+ *     __u32 id;
+ *     __u32 irr;
+ *     __u32 pad;
+ *     union {...} redirtbl[KVM_IOAPIC_NUM_PINS];
+ * }
  * }
  */
 @SuppressWarnings("unused")

@@ -10,7 +10,14 @@ import static java.lang.foreign.ValueLayout.*;
 
 /**
  * {@snippet lang=c :
- * struct kvm_ioeventfd { ... }
+ * struct kvm_ioeventfd {
+ *     __u64 datamatch;
+ *     __u64 addr;
+ *     __u32 len;
+ *     __s32 fd;
+ *     __u32 flags;
+ *     __u8 pad[36];
+ * }
  * }
  */
 @SuppressWarnings("unused")

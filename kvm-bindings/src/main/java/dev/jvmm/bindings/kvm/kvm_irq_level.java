@@ -10,7 +10,10 @@ import static java.lang.foreign.ValueLayout.*;
 
 /**
  * {@snippet lang=c :
- * struct kvm_irq_level { ... }
+ * struct kvm_irq_level {
+ *     union {...};
+ *     __u32 level;
+ * }
  * }
  */
 @SuppressWarnings("unused")

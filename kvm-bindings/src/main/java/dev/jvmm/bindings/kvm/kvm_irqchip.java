@@ -10,7 +10,11 @@ import static java.lang.foreign.ValueLayout.*;
 
 /**
  * {@snippet lang=c :
- * struct kvm_irqchip { ... }
+ * struct kvm_irqchip {
+ *     __u32 chip_id;
+ *     __u32 pad;
+ *     union {...} chip;
+ * }
  * }
  */
 @SuppressWarnings("unused")

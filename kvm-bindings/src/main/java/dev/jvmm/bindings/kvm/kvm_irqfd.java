@@ -10,7 +10,13 @@ import static java.lang.foreign.ValueLayout.*;
 
 /**
  * {@snippet lang=c :
- * struct kvm_irqfd { ... }
+ * struct kvm_irqfd {
+ *     __u32 fd;
+ *     __u32 gsi;
+ *     __u32 flags;
+ *     __u32 resamplefd;
+ *     __u8 pad[16];
+ * }
  * }
  */
 @SuppressWarnings("unused")

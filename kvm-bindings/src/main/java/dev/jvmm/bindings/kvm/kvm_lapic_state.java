@@ -10,7 +10,9 @@ import static java.lang.foreign.ValueLayout.*;
 
 /**
  * {@snippet lang=c :
- * struct kvm_lapic_state { ... }
+ * struct kvm_lapic_state {
+ *     char regs[KVM_APIC_REG_SIZE];
+ * }
  * }
  */
 @SuppressWarnings("unused")

@@ -10,7 +10,9 @@ import static java.lang.foreign.ValueLayout.*;
 
 /**
  * {@snippet lang=c :
- * struct kvm_mp_state { ... }
+ * struct kvm_mp_state {
+ *     __u32 mp_state;
+ * }
  * }
  */
 @SuppressWarnings("unused")

@@ -10,7 +10,11 @@ import static java.lang.foreign.ValueLayout.*;
 
 /**
  * {@snippet lang=c :
- * struct kvm_msr_entry { ... }
+ * struct kvm_msr_entry {
+ *     __u32 index;
+ *     __u32 reserved;
+ *     __u64 data;
+ * }
  * }
  */
 @SuppressWarnings("unused")

@@ -10,7 +10,10 @@ import static java.lang.foreign.ValueLayout.*;
 
 /**
  * {@snippet lang=c :
- * struct kvm_msr_list { ... }
+ * struct kvm_msr_list {
+ *     __u32 nmsrs;
+ *     __u32 indices[];
+ * }
  * }
  */
 @SuppressWarnings("unused")

@@ -10,7 +10,11 @@ import static java.lang.foreign.ValueLayout.*;
 
 /**
  * {@snippet lang=c :
- * struct kvm_msrs { ... }
+ * struct kvm_msrs {
+ *     __u32 nmsrs;
+ *     __u32 pad;
+ *     struct kvm_msr_entry entries[];
+ * }
  * }
  */
 @SuppressWarnings("unused")

@@ -10,7 +10,24 @@ import static java.lang.foreign.ValueLayout.*;
 
 /**
  * {@snippet lang=c :
- * struct kvm_pic_state { ... }
+ * struct kvm_pic_state {
+ *     __u8 last_irr;
+ *     __u8 irr;
+ *     __u8 imr;
+ *     __u8 isr;
+ *     __u8 priority_add;
+ *     __u8 irq_base;
+ *     __u8 read_reg_select;
+ *     __u8 poll;
+ *     __u8 special_mask;
+ *     __u8 init_state;
+ *     __u8 auto_eoi;
+ *     __u8 rotate_on_auto_eoi;
+ *     __u8 special_fully_nested_mode;
+ *     __u8 init4;
+ *     __u8 elcr;
+ *     __u8 elcr_mask;
+ * }
  * }
  */
 @SuppressWarnings("unused")

@@ -10,7 +10,21 @@ import static java.lang.foreign.ValueLayout.*;
 
 /**
  * {@snippet lang=c :
- * struct kvm_pit_channel_state { ... }
+ * struct kvm_pit_channel_state {
+ *     __u32 count;
+ *     __u16 latched_count;
+ *     __u8 count_latched;
+ *     __u8 status_latched;
+ *     __u8 status;
+ *     __u8 read_state;
+ *     __u8 write_state;
+ *     __u8 write_latch;
+ *     __u8 rw_mode;
+ *     __u8 mode;
+ *     __u8 bcd;
+ *     __u8 gate;
+ *     __s64 count_load_time;
+ * }
  * }
  */
 @SuppressWarnings("unused")

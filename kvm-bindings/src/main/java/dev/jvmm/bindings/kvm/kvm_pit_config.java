@@ -10,7 +10,10 @@ import static java.lang.foreign.ValueLayout.*;
 
 /**
  * {@snippet lang=c :
- * struct kvm_pit_config { ... }
+ * struct kvm_pit_config {
+ *     __u32 flags;
+ *     __u32 pad[15];
+ * }
  * }
  */
 @SuppressWarnings("unused")

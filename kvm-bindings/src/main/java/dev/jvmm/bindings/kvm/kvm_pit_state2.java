@@ -10,7 +10,11 @@ import static java.lang.foreign.ValueLayout.*;
 
 /**
  * {@snippet lang=c :
- * struct kvm_pit_state2 { ... }
+ * struct kvm_pit_state2 {
+ *     struct kvm_pit_channel_state channels[3];
+ *     __u32 flags;
+ *     __u32 reserved[9];
+ * }
  * }
  */
 @SuppressWarnings("unused")

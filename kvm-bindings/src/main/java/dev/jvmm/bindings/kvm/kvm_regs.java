@@ -10,7 +10,26 @@ import static java.lang.foreign.ValueLayout.*;
 
 /**
  * {@snippet lang=c :
- * struct kvm_regs { ... }
+ * struct kvm_regs {
+ *     __u64 rax;
+ *     __u64 rbx;
+ *     __u64 rcx;
+ *     __u64 rdx;
+ *     __u64 rsi;
+ *     __u64 rdi;
+ *     __u64 rsp;
+ *     __u64 rbp;
+ *     __u64 r8;
+ *     __u64 r9;
+ *     __u64 r10;
+ *     __u64 r11;
+ *     __u64 r12;
+ *     __u64 r13;
+ *     __u64 r14;
+ *     __u64 r15;
+ *     __u64 rip;
+ *     __u64 rflags;
+ * }
  * }
  */
 @SuppressWarnings("unused")

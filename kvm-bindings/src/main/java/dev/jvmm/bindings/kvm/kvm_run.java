@@ -10,7 +10,21 @@ import static java.lang.foreign.ValueLayout.*;
 
 /**
  * {@snippet lang=c :
- * struct kvm_run { ... }
+ * struct kvm_run {
+ *     __u8 request_interrupt_window;
+ *     __u8 immediate_exit;
+ *     __u8 padding1[6];
+ *     __u32 exit_reason;
+ *     __u8 ready_for_interrupt_injection;
+ *     __u8 if_flag;
+ *     __u16 flags;
+ *     __u64 cr8;
+ *     __u64 apic_base;
+ *     union {...};
+ *     __u64 kvm_valid_regs;
+ *     __u64 kvm_dirty_regs;
+ *     union {...} s;
+ * }
  * }
  */
 @SuppressWarnings("unused")

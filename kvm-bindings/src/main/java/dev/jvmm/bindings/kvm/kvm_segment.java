@@ -10,7 +10,21 @@ import static java.lang.foreign.ValueLayout.*;
 
 /**
  * {@snippet lang=c :
- * struct kvm_segment { ... }
+ * struct kvm_segment {
+ *     __u64 base;
+ *     __u32 limit;
+ *     __u16 selector;
+ *     __u8 type;
+ *     __u8 present;
+ *     __u8 dpl;
+ *     __u8 db;
+ *     __u8 s;
+ *     __u8 l;
+ *     __u8 g;
+ *     __u8 avl;
+ *     __u8 unusable;
+ *     __u8 padding;
+ * }
  * }
  */
 @SuppressWarnings("unused")

@@ -10,7 +10,10 @@ import static java.lang.foreign.ValueLayout.*;
 
 /**
  * {@snippet lang=c :
- * struct kvm_signal_mask { ... }
+ * struct kvm_signal_mask {
+ *     __u32 len;
+ *     __u8 sigset[];
+ * }
  * }
  */
 @SuppressWarnings("unused")

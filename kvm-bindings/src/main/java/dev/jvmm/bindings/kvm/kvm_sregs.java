@@ -10,7 +10,26 @@ import static java.lang.foreign.ValueLayout.*;
 
 /**
  * {@snippet lang=c :
- * struct kvm_sregs { ... }
+ * struct kvm_sregs {
+ *     struct kvm_segment cs;
+ *     struct kvm_segment ds;
+ *     struct kvm_segment es;
+ *     struct kvm_segment fs;
+ *     struct kvm_segment gs;
+ *     struct kvm_segment ss;
+ *     struct kvm_segment tr;
+ *     struct kvm_segment ldt;
+ *     struct kvm_dtable gdt;
+ *     struct kvm_dtable idt;
+ *     __u64 cr0;
+ *     __u64 cr2;
+ *     __u64 cr3;
+ *     __u64 cr4;
+ *     __u64 cr8;
+ *     __u64 efer;
+ *     __u64 apic_base;
+ *     __u64 interrupt_bitmap[(KVM_NR_INTERRUPTS + 63) / 64];
+ * }
  * }
  */
 @SuppressWarnings("unused")

@@ -10,7 +10,14 @@ import static java.lang.foreign.ValueLayout.*;
 
 /**
  * {@snippet lang=c :
- * struct kvm_translation { ... }
+ * struct kvm_translation {
+ *     __u64 linear_address;
+ *     __u64 physical_address;
+ *     __u8 valid;
+ *     __u8 writeable;
+ *     __u8 usermode;
+ *     __u8 pad[5];
+ * }
  * }
  */
 @SuppressWarnings("unused")

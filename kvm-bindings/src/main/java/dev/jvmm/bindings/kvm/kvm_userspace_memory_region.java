@@ -10,7 +10,13 @@ import static java.lang.foreign.ValueLayout.*;
 
 /**
  * {@snippet lang=c :
- * struct kvm_userspace_memory_region { ... }
+ * struct kvm_userspace_memory_region {
+ *     __u32 slot;
+ *     __u32 flags;
+ *     __u64 guest_phys_addr;
+ *     __u64 memory_size;
+ *     __u64 userspace_addr;
+ * }
  * }
  */
 @SuppressWarnings("unused")

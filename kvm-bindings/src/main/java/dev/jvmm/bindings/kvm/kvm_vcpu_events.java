@@ -10,7 +10,18 @@ import static java.lang.foreign.ValueLayout.*;
 
 /**
  * {@snippet lang=c :
- * struct kvm_vcpu_events { ... }
+ * struct kvm_vcpu_events {
+ *     struct {...} exception;
+ *     struct {...} interrupt;
+ *     struct {...} nmi;
+ *     __u32 sipi_vector;
+ *     __u32 flags;
+ *     struct {...} smi;
+ *     struct {...} triple_fault;
+ *     __u8 reserved[26];
+ *     __u8 exception_has_payload;
+ *     __u64 exception_payload;
+ * }
  * }
  */
 @SuppressWarnings("unused")

@@ -10,7 +10,11 @@ import static java.lang.foreign.ValueLayout.*;
 
 /**
  * {@snippet lang=c :
- * struct kvm_xcr { ... }
+ * struct kvm_xcr {
+ *     __u32 xcr;
+ *     __u32 reserved;
+ *     __u64 value;
+ * }
  * }
  */
 @SuppressWarnings("unused")

@@ -10,7 +10,12 @@ import static java.lang.foreign.ValueLayout.*;
 
 /**
  * {@snippet lang=c :
- * struct kvm_xcrs { ... }
+ * struct kvm_xcrs {
+ *     __u32 nr_xcrs;
+ *     __u32 flags;
+ *     struct kvm_xcr xcrs[KVM_MAX_XCRS];
+ *     __u64 padding[16];
+ * }
  * }
  */
 @SuppressWarnings("unused")

@@ -10,7 +10,10 @@ import static java.lang.foreign.ValueLayout.*;
 
 /**
  * {@snippet lang=c :
- * struct kvm_xsave { ... }
+ * struct kvm_xsave {
+ *     __u32 region[1024];
+ *     __u32 extra[];
+ * }
  * }
  */
 @SuppressWarnings("unused")

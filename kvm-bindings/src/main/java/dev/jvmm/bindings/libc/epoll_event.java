@@ -10,7 +10,10 @@ import static java.lang.foreign.ValueLayout.*;
 
 /**
  * {@snippet lang=c :
- * struct epoll_event { ... }
+ * struct epoll_event {
+ *     uint32_t events;
+ *     union {...} data;
+ * }
  * }
  */
 @SuppressWarnings("unused")

@@ -10,7 +10,10 @@ import static java.lang.foreign.ValueLayout.*;
 
 /**
  * {@snippet lang=c :
- * struct ifreq { ... }
+ * struct ifreq {
+ *     union {...} ifr_ifrn;
+ *     union {...} ifr_ifru;
+ * }
  * }
  */
 @SuppressWarnings("unused")

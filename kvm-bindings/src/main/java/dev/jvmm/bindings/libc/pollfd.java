@@ -10,7 +10,11 @@ import static java.lang.foreign.ValueLayout.*;
 
 /**
  * {@snippet lang=c :
- * struct pollfd { ... }
+ * struct pollfd {
+ *     int fd;
+ *     short events;
+ *     short revents;
+ * }
  * }
  */
 @SuppressWarnings("unused")

@@ -10,7 +10,9 @@ import static java.lang.foreign.ValueLayout.*;
 
 /**
  * {@snippet lang=c :
- * sigset_t { ... }
+ * sigset_t {
+ *     unsigned long __val[_SIGSET_NWORDS];
+ * }
  * }
  */
 @SuppressWarnings("unused")

@@ -10,7 +10,16 @@ import static java.lang.foreign.ValueLayout.*;
 
 /**
  * {@snippet lang=c :
- * struct termios { ... }
+ * struct termios {
+ *     tcflag_t c_iflag;
+ *     tcflag_t c_oflag;
+ *     tcflag_t c_cflag;
+ *     tcflag_t c_lflag;
+ *     cc_t c_line;
+ *     cc_t c_cc[NCCS];
+ *     speed_t c_ispeed;
+ *     speed_t c_ospeed;
+ * }
  * }
  */
 @SuppressWarnings("unused")

@@ -10,7 +10,10 @@ import static java.lang.foreign.ValueLayout.*;
 
 /**
  * {@snippet lang=c :
- * struct timespec { ... }
+ * struct timespec {
+ *     long tv_sec;
+ *     long tv_nsec;
+ * }
  * }
  */
 @SuppressWarnings("unused")

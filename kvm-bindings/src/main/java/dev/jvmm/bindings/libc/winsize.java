@@ -10,7 +10,12 @@ import static java.lang.foreign.ValueLayout.*;
 
 /**
  * {@snippet lang=c :
- * struct winsize { ... }
+ * struct winsize {
+ *     unsigned short ws_row;
+ *     unsigned short ws_col;
+ *     unsigned short ws_xpixel;
+ *     unsigned short ws_ypixel;
+ * }
  * }
  */
 @SuppressWarnings("unused")
