@@ -1,0 +1,540 @@
+package dev.jvmm.sys;
+
+import static java.lang.foreign.ValueLayout.ADDRESS;
+import static java.lang.foreign.ValueLayout.JAVA_INT;
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
+
+import dev.jvmm.bindings.libc.epoll_event;
+import dev.jvmm.bindings.libc.libc_h;
+import dev.jvmm.bindings.libc.sigset_t;
+import dev.jvmm.bindings.libc.timespec;
+import java.lang.foreign.Arena;
+import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.Linker;
+import java.lang.foreign.MemorySegment;
+import java.lang.invoke.MethodHandle;
+
+/**
+ * The libc calls the VMM makes, one static method each. Failures throw {@link SyscallException} naming the call
+ * and errno, except where a method documents a result for an expected errno. Downcall handles are created once;
+ * errno is captured into a per-thread segment, so the {@code NoThrow} ioctls allocate nothing.
+ */
+public final class Libc {
+
+    private static final Linker.Option VARIADIC_AFTER_2 = Linker.Option.firstVariadicArg(2);
+
+    private static final MethodHandle OPEN = NativeCalls.withErrno("open",
+        FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT), VARIADIC_AFTER_2);
+    private static final MethodHandle CLOSE = NativeCalls.withErrno("close", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
+    private static final MethodHandle IOCTL_POINTER = NativeCalls.withErrno("ioctl",
+        FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, ADDRESS), VARIADIC_AFTER_2);
+    private static final MethodHandle IOCTL_LONG = NativeCalls.withErrno("ioctl",
+        FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_LONG), VARIADIC_AFTER_2);
+    private static final MethodHandle MMAP = NativeCalls.withErrno("mmap",
+        FunctionDescriptor.of(ADDRESS, ADDRESS, JAVA_LONG, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_LONG));
+    private static final MethodHandle MUNMAP = NativeCalls.withErrno("munmap",
+        FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG));
+    private static final MethodHandle MADVISE = NativeCalls.withErrno("madvise",
+        FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT));
+    private static final MethodHandle EVENTFD = NativeCalls.withErrno("eventfd",
+        FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT));
+    private static final MethodHandle READ = NativeCalls.withErrno("read",
+        FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG));
+    private static final MethodHandle WRITE = NativeCalls.withErrno("write",
+        FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG));
+    private static final MethodHandle PREAD = NativeCalls.withErrno("pread",
+        FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_LONG));
+    private static final MethodHandle PWRITE = NativeCalls.withErrno("pwrite",
+        FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_LONG));
+    private static final MethodHandle FDATASYNC = NativeCalls.withErrno("fdatasync",
+        FunctionDescriptor.of(JAVA_INT, JAVA_INT));
+    private static final MethodHandle FALLOCATE = NativeCalls.withErrno("fallocate",
+        FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_LONG));
+    private static final MethodHandle EPOLL_CREATE1 = NativeCalls.withErrno("epoll_create1",
+        FunctionDescriptor.of(JAVA_INT, JAVA_INT));
+    private static final MethodHandle EPOLL_CTL = NativeCalls.withErrno("epoll_ctl",
+        FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS));
+    private static final MethodHandle EPOLL_WAIT = NativeCalls.withErrno("epoll_wait",
+        FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT));
+    private static final MethodHandle POLL = NativeCalls.withErrno("poll",
+        FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT));
+    private static final MethodHandle PTHREAD_SELF = NativeCalls.required("pthread_self",
+        FunctionDescriptor.of(JAVA_LONG));
+    // pthread_* return the error number instead of setting errno.
+    private static final MethodHandle PTHREAD_KILL = NativeCalls.required("pthread_kill",
+        FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_INT));
+    private static final MethodHandle PTHREAD_SIGMASK = NativeCalls.required("pthread_sigmask",
+        FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, ADDRESS));
+    // SIGRTMIN is a macro over this function: glibc reserves the first real-time signals for itself.
+    private static final MethodHandle CURRENT_SIGRTMIN = NativeCalls.required("__libc_current_sigrtmin",
+        FunctionDescriptor.of(JAVA_INT));
+    private static final MethodHandle SIGEMPTYSET = NativeCalls.withErrno("sigemptyset",
+        FunctionDescriptor.of(JAVA_INT, ADDRESS));
+    private static final MethodHandle SIGADDSET = NativeCalls.withErrno("sigaddset",
+        FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT));
+    private static final MethodHandle SIGTIMEDWAIT = NativeCalls.withErrno("sigtimedwait",
+        FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, ADDRESS));
+    private static final MethodHandle ISATTY = NativeCalls.withErrno("isatty", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
+    private static final MethodHandle TCGETATTR = NativeCalls.withErrno("tcgetattr",
+        FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS));
+    private static final MethodHandle TCSETATTR = NativeCalls.withErrno("tcsetattr",
+        FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS));
+    private static final MethodHandle CFMAKERAW = NativeCalls.required("cfmakeraw", FunctionDescriptor.ofVoid(ADDRESS));
+    private static final MethodHandle GETRANDOM = NativeCalls.withErrno("getrandom",
+        FunctionDescriptor.of(JAVA_LONG, ADDRESS, JAVA_LONG, JAVA_INT));
+
+    private static final int EINTR = libc_h.EINTR();
+    private static final int EAGAIN = libc_h.EAGAIN();
+
+    private Libc() {}
+
+    /** Opens {@code path}; {@code O_CLOEXEC} is always added so no fd leaks into child processes. */
+    public static int open(String path, int flags) {
+        return open(path, flags, 0);
+    }
+
+    /** Opens {@code path} with the permission {@code mode} used when {@code O_CREAT} creates it. */
+    public static int open(String path, int flags, int mode) {
+        MemorySegment state = NativeCalls.state();
+        try (Arena arena = Arena.ofConfined()) {
+            int fd = (int) OPEN.invokeExact(state, arena.allocateFrom(path), flags | libc_h.O_CLOEXEC(), mode);
+            return check(fd, state, "open", path);
+        } catch (Throwable t) {
+            throw NativeCalls.rethrow(t);
+        }
+    }
+
+    /** Closes {@code fd}. EINTR is not retried: Linux has released the fd by then. */
+    public static void close(int fd) {
+        MemorySegment state = NativeCalls.state();
+        int r;
+        try {
+            r = (int) CLOSE.invokeExact(state, fd);
+        } catch (Throwable t) {
+            throw NativeCalls.rethrow(t);
+        }
+        if (r < 0 && NativeCalls.errno(state) != EINTR) {
+            throw new SyscallException("close", null, NativeCalls.errno(state));
+        }
+    }
+
+    /** An ioctl without argument (0 is passed); returns its non-negative result. */
+    public static int ioctl(int fd, long request, String requestName) {
+        return ioctl(fd, request, requestName, 0L);
+    }
+
+    /** An ioctl whose argument is an integer; {@code requestName} names it in the exception. */
+    public static int ioctl(int fd, long request, String requestName, long arg) {
+        int r = ioctlNoThrow(fd, request, arg);
+        if (r < 0) {
+            throw new SyscallException("ioctl", requestName, -r);
+        }
+        return r;
+    }
+
+    /** An ioctl whose argument points at {@code arg} (a native segment). */
+    public static int ioctl(int fd, long request, String requestName, MemorySegment arg) {
+        int r = ioctlNoThrow(fd, request, arg);
+        if (r < 0) {
+            throw new SyscallException("ioctl", requestName, -r);
+        }
+        return r;
+    }
+
+    /**
+     * An ioctl returning its result, or {@code -errno}: no exception and no allocation, for {@code KVM_RUN} whose
+     * EINTR is an expected outcome. Request numbers are 32 bits (the kernel reads an unsigned int), so an int
+     * constant that sign-extended into {@code request} is masked back.
+     */
+    public static int ioctlNoThrow(int fd, long request, MemorySegment arg) {
+        MemorySegment state = NativeCalls.state();
+        int r;
+        try {
+            r = (int) IOCTL_POINTER.invokeExact(state, fd, request & 0xFFFF_FFFFL, arg);
+        } catch (Throwable t) {
+            throw NativeCalls.rethrow(t);
+        }
+        return r < 0 ? -NativeCalls.errno(state) : r;
+    }
+
+    /** As {@link #ioctlNoThrow(int, long, MemorySegment)} with an integer argument. */
+    public static int ioctlNoThrow(int fd, long request, long arg) {
+        MemorySegment state = NativeCalls.state();
+        int r;
+        try {
+            r = (int) IOCTL_LONG.invokeExact(state, fd, request & 0xFFFF_FFFFL, arg);
+        } catch (Throwable t) {
+            throw NativeCalls.rethrow(t);
+        }
+        return r < 0 ? -NativeCalls.errno(state) : r;
+    }
+
+    /**
+     * Maps {@code length} bytes and returns a segment of exactly that size; closing {@code arena} unmaps it.
+     * Pass {@code fd} -1 with {@code MAP_ANONYMOUS}.
+     */
+    @SuppressWarnings("restricted")
+    public static MemorySegment mmap(long length, int prot, int flags, int fd, long offset, Arena arena) {
+        MemorySegment state = NativeCalls.state();
+        MemorySegment address;
+        try {
+            address = (MemorySegment) MMAP.invokeExact(state, MemorySegment.NULL, length, prot, flags, fd, offset);
+        } catch (Throwable t) {
+            throw NativeCalls.rethrow(t);
+        }
+        if (address.address() == -1L) { // MAP_FAILED
+            throw new SyscallException("mmap", null, NativeCalls.errno(state));
+        }
+        long start = address.address();
+        return address.reinterpret(length, arena, ignored -> munmap(start, length));
+    }
+
+    private static void munmap(long address, long length) {
+        MemorySegment state = NativeCalls.state();
+        int r;
+        try {
+            r = (int) MUNMAP.invokeExact(state, MemorySegment.ofAddress(address), length);
+        } catch (Throwable t) {
+            throw NativeCalls.rethrow(t);
+        }
+        check(r, state, "munmap", null);
+    }
+
+    /** Gives the kernel {@code advice} (a {@code MADV_*}) about {@code region}, which must be page aligned. */
+    public static void madvise(MemorySegment region, int advice) {
+        MemorySegment state = NativeCalls.state();
+        try {
+            check((int) MADVISE.invokeExact(state, region, region.byteSize(), advice), state, "madvise", null);
+        } catch (Throwable t) {
+            throw NativeCalls.rethrow(t);
+        }
+    }
+
+    /** A new eventfd; {@code EFD_CLOEXEC} is always added. */
+    public static int eventfd(int initval, int flags) {
+        MemorySegment state = NativeCalls.state();
+        try {
+            int fd = (int) EVENTFD.invokeExact(state, initval, flags | libc_h.EFD_CLOEXEC());
+            return check(fd, state, "eventfd", null);
+        } catch (Throwable t) {
+            throw NativeCalls.rethrow(t);
+        }
+    }
+
+    /**
+     * Reads into {@code buf}; returns the bytes read (0 at end of file), or -1 when a non-blocking fd has nothing
+     * (EAGAIN). EINTR is retried; other errors throw.
+     */
+    public static long read(int fd, MemorySegment buf) {
+        MemorySegment state = NativeCalls.state();
+        while (true) {
+            long n;
+            try {
+                n = (long) READ.invokeExact(state, fd, buf, buf.byteSize());
+            } catch (Throwable t) {
+                throw NativeCalls.rethrow(t);
+            }
+            if (n >= 0) {
+                return n;
+            }
+            int errno = NativeCalls.errno(state);
+            if (errno == EAGAIN) {
+                return -1;
+            }
+            if (errno != EINTR) {
+                throw new SyscallException("read", null, errno);
+            }
+        }
+    }
+
+    /** Writes {@code buf}; returns the bytes written, or -1 when a non-blocking fd is full (EAGAIN). */
+    public static long write(int fd, MemorySegment buf) {
+        MemorySegment state = NativeCalls.state();
+        while (true) {
+            long n;
+            try {
+                n = (long) WRITE.invokeExact(state, fd, buf, buf.byteSize());
+            } catch (Throwable t) {
+                throw NativeCalls.rethrow(t);
+            }
+            if (n >= 0) {
+                return n;
+            }
+            int errno = NativeCalls.errno(state);
+            if (errno == EAGAIN) {
+                return -1;
+            }
+            if (errno != EINTR) {
+                throw new SyscallException("write", null, errno);
+            }
+        }
+    }
+
+    /** Reads into {@code buf} from file {@code offset}; returns the bytes read (fewer at end of file). */
+    public static long pread(int fd, MemorySegment buf, long offset) {
+        MemorySegment state = NativeCalls.state();
+        while (true) {
+            long n;
+            try {
+                n = (long) PREAD.invokeExact(state, fd, buf, buf.byteSize(), offset);
+            } catch (Throwable t) {
+                throw NativeCalls.rethrow(t);
+            }
+            if (n >= 0) {
+                return n;
+            }
+            if (NativeCalls.errno(state) != EINTR) {
+                throw new SyscallException("pread", null, NativeCalls.errno(state));
+            }
+        }
+    }
+
+    /** Writes {@code buf} at file {@code offset}; returns the bytes written. */
+    public static long pwrite(int fd, MemorySegment buf, long offset) {
+        MemorySegment state = NativeCalls.state();
+        while (true) {
+            long n;
+            try {
+                n = (long) PWRITE.invokeExact(state, fd, buf, buf.byteSize(), offset);
+            } catch (Throwable t) {
+                throw NativeCalls.rethrow(t);
+            }
+            if (n >= 0) {
+                return n;
+            }
+            if (NativeCalls.errno(state) != EINTR) {
+                throw new SyscallException("pwrite", null, NativeCalls.errno(state));
+            }
+        }
+    }
+
+    public static void fdatasync(int fd) {
+        MemorySegment state = NativeCalls.state();
+        try {
+            check((int) FDATASYNC.invokeExact(state, fd), state, "fdatasync", null);
+        } catch (Throwable t) {
+            throw NativeCalls.rethrow(t);
+        }
+    }
+
+    /** {@code mode} is 0 or {@code FALLOC_FL_*} flags (punching holes for discard). */
+    public static void fallocate(int fd, int mode, long offset, long len) {
+        MemorySegment state = NativeCalls.state();
+        try {
+            check((int) FALLOCATE.invokeExact(state, fd, mode, offset, len), state, "fallocate", null);
+        } catch (Throwable t) {
+            throw NativeCalls.rethrow(t);
+        }
+    }
+
+    /** A new epoll instance, close-on-exec. */
+    public static int epollCreate() {
+        MemorySegment state = NativeCalls.state();
+        try {
+            return check((int) EPOLL_CREATE1.invokeExact(state, libc_h.EPOLL_CLOEXEC()), state, "epoll_create1", null);
+        } catch (Throwable t) {
+            throw NativeCalls.rethrow(t);
+        }
+    }
+
+    /** {@code op} is {@code EPOLL_CTL_ADD/MOD/DEL}; {@code data} comes back in the event's {@code data.u64}. */
+    public static void epollCtl(int epfd, int op, int fd, int events, long data) {
+        MemorySegment state = NativeCalls.state();
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment event = epoll_event.allocate(arena);
+            epoll_event.events(event, events);
+            epoll_event.data.u64(epoll_event.data(event), data);
+            check((int) EPOLL_CTL.invokeExact(state, epfd, op, fd, event), state, "epoll_ctl", null);
+        } catch (Throwable t) {
+            throw NativeCalls.rethrow(t);
+        }
+    }
+
+    /**
+     * Waits for up to {@code maxEvents} events into {@code events} (an array of {@code epoll_event}); returns how
+     * many arrived, 0 on timeout or when a signal interrupted the wait (EINTR).
+     */
+    public static int epollWait(int epfd, MemorySegment events, int maxEvents, int timeoutMillis) {
+        if (maxEvents <= 0 || events.byteSize() < maxEvents * epoll_event.sizeof()) {
+            throw new IllegalArgumentException(maxEvents + " events do not fit " + events.byteSize() + " bytes");
+        }
+        MemorySegment state = NativeCalls.state();
+        int n;
+        try {
+            n = (int) EPOLL_WAIT.invokeExact(state, epfd, events, maxEvents, timeoutMillis);
+        } catch (Throwable t) {
+            throw NativeCalls.rethrow(t);
+        }
+        if (n < 0 && NativeCalls.errno(state) == EINTR) {
+            return 0;
+        }
+        return check(n, state, "epoll_wait", null);
+    }
+
+    /** Polls {@code nfds} {@code pollfd}s; returns how many are ready, 0 on timeout or EINTR. */
+    public static int poll(MemorySegment fds, int nfds, int timeoutMillis) {
+        MemorySegment state = NativeCalls.state();
+        int n;
+        try {
+            n = (int) POLL.invokeExact(state, fds, (long) nfds, timeoutMillis);
+        } catch (Throwable t) {
+            throw NativeCalls.rethrow(t);
+        }
+        if (n < 0 && NativeCalls.errno(state) == EINTR) {
+            return 0;
+        }
+        return check(n, state, "poll", null);
+    }
+
+    /** The calling platform thread's pthread_t (for a virtual thread, that of its current carrier). */
+    public static long pthreadSelf() {
+        try {
+            return (long) PTHREAD_SELF.invokeExact();
+        } catch (Throwable t) {
+            throw NativeCalls.rethrow(t);
+        }
+    }
+
+    /** Sends {@code signal} to {@code thread}, e.g. to kick a vCPU thread out of {@code KVM_RUN}. */
+    public static void pthreadKill(long thread, int signal) {
+        int error;
+        try {
+            error = (int) PTHREAD_KILL.invokeExact(thread, signal);
+        } catch (Throwable t) {
+            throw NativeCalls.rethrow(t);
+        }
+        if (error != 0) {
+            throw new SyscallException("pthread_kill", null, error);
+        }
+    }
+
+    /** glibc's {@code SIGRTMIN}: the first real-time signal free for applications. */
+    public static int sigrtmin() {
+        try {
+            return (int) CURRENT_SIGRTMIN.invokeExact();
+        } catch (Throwable t) {
+            throw NativeCalls.rethrow(t);
+        }
+    }
+
+    /** Changes the calling thread's signal mask; {@code set} or {@code oldSet} may be {@code MemorySegment.NULL}. */
+    public static void pthreadSigmask(int how, MemorySegment set, MemorySegment oldSet) {
+        int error;
+        try {
+            error = (int) PTHREAD_SIGMASK.invokeExact(how, set, oldSet);
+        } catch (Throwable t) {
+            throw NativeCalls.rethrow(t);
+        }
+        if (error != 0) {
+            throw new SyscallException("pthread_sigmask", null, error);
+        }
+    }
+
+    /** A {@code sigset_t} holding exactly {@code signals}. */
+    public static MemorySegment sigset(Arena arena, int... signals) {
+        MemorySegment set = sigset_t.allocate(arena);
+        MemorySegment state = NativeCalls.state();
+        try {
+            check((int) SIGEMPTYSET.invokeExact(state, set), state, "sigemptyset", null);
+            for (int signal : signals) {
+                check((int) SIGADDSET.invokeExact(state, set, signal), state, "sigaddset", "signal " + signal);
+            }
+        } catch (Throwable t) {
+            throw NativeCalls.rethrow(t);
+        }
+        return set;
+    }
+
+    /**
+     * Waits for a signal of {@code set} (which the caller has blocked); returns it, or -1 when {@code timeoutNanos}
+     * passed (EAGAIN) or a handler interrupted the wait (EINTR). A negative timeout waits without limit.
+     */
+    public static int sigtimedwait(MemorySegment set, long timeoutNanos) {
+        MemorySegment state = NativeCalls.state();
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment timeout = MemorySegment.NULL;
+            if (timeoutNanos >= 0) {
+                timeout = timespec.allocate(arena);
+                timespec.tv_sec(timeout, timeoutNanos / 1_000_000_000L);
+                timespec.tv_nsec(timeout, timeoutNanos % 1_000_000_000L);
+            }
+            int signal = (int) SIGTIMEDWAIT.invokeExact(state, set, MemorySegment.NULL, timeout);
+            if (signal < 0) {
+                int errno = NativeCalls.errno(state);
+                if (errno == EAGAIN || errno == EINTR) {
+                    return -1;
+                }
+                throw new SyscallException("sigtimedwait", null, errno);
+            }
+            return signal;
+        } catch (Throwable t) {
+            throw NativeCalls.rethrow(t);
+        }
+    }
+
+    public static boolean isatty(int fd) {
+        MemorySegment state = NativeCalls.state();
+        try {
+            return (int) ISATTY.invokeExact(state, fd) == 1;
+        } catch (Throwable t) {
+            throw NativeCalls.rethrow(t);
+        }
+    }
+
+    /** Reads {@code fd}'s terminal attributes into {@code termios} (a {@code struct termios}). */
+    public static void tcgetattr(int fd, MemorySegment termios) {
+        MemorySegment state = NativeCalls.state();
+        try {
+            check((int) TCGETATTR.invokeExact(state, fd, termios), state, "tcgetattr", null);
+        } catch (Throwable t) {
+            throw NativeCalls.rethrow(t);
+        }
+    }
+
+    /** {@code action} is {@code TCSANOW}, {@code TCSADRAIN} or {@code TCSAFLUSH}. */
+    public static void tcsetattr(int fd, int action, MemorySegment termios) {
+        MemorySegment state = NativeCalls.state();
+        try {
+            check((int) TCSETATTR.invokeExact(state, fd, action, termios), state, "tcsetattr", null);
+        } catch (Throwable t) {
+            throw NativeCalls.rethrow(t);
+        }
+    }
+
+    /** Sets {@code termios} to raw mode (no echo, no line editing, no signals from keys). */
+    public static void cfmakeraw(MemorySegment termios) {
+        try {
+            CFMAKERAW.invokeExact(termios);
+        } catch (Throwable t) {
+            throw NativeCalls.rethrow(t);
+        }
+    }
+
+    /** Fills {@code buf} from the kernel's random source, retrying short reads and EINTR. */
+    public static void getrandom(MemorySegment buf) {
+        MemorySegment state = NativeCalls.state();
+        long done = 0;
+        while (done < buf.byteSize()) {
+            long n;
+            try {
+                n = (long) GETRANDOM.invokeExact(state, buf.asSlice(done), buf.byteSize() - done, 0);
+            } catch (Throwable t) {
+                throw NativeCalls.rethrow(t);
+            }
+            if (n < 0) {
+                if (NativeCalls.errno(state) != EINTR) {
+                    throw new SyscallException("getrandom", null, NativeCalls.errno(state));
+                }
+            } else {
+                done += n;
+            }
+        }
+    }
+
+    private static int check(int result, MemorySegment state, String call, String request) {
+        if (result < 0) {
+            throw new SyscallException(call, request, NativeCalls.errno(state));
+        }
+        return result;
+    }
+}
