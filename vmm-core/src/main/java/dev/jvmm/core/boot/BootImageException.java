@@ -1,0 +1,17 @@
+package dev.jvmm.core.boot;
+
+/** A kernel image is malformed or unsupported; names the image ({@link #source()}) and the problem. */
+public final class BootImageException extends BootException {
+    private final String source;
+    private final String problem;
+
+    public BootImageException(String source, String problem) {
+        super(source + ": " + problem);
+        this.source = source;
+        this.problem = problem;
+    }
+
+    public String source() { return source; }
+
+    public String problem() { return problem; }
+}
