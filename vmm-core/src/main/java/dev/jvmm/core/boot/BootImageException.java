@@ -11,6 +11,13 @@ public final class BootImageException extends BootException {
         this.problem = problem;
     }
 
+    /** The image could not be read at all. */
+    public static BootImageException unreadable(java.nio.file.Path file, java.io.IOException cause) {
+        BootImageException e = new BootImageException(file.toString(), "cannot read: " + cause.getMessage());
+        e.initCause(cause);
+        return e;
+    }
+
     public String source() { return source; }
 
     public String problem() { return problem; }

@@ -4,10 +4,9 @@ import dev.jvmm.core.x86.Layout;
 import dev.jvmm.devices.memory.GuestMemory;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
+import java.lang.foreign.MemorySegment;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Arrays;
 import java.util.Optional;
 import java.util.OptionalLong;
 
@@ -25,7 +24,7 @@ public final class BzImageLoader {
         try {
             return load(memory, kernel.toString(), Files.readAllBytes(kernel));
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot read kernel " + kernel, e);
+            throw BootImageException.unreadable(kernel, e);
         }
     }
 
@@ -42,7 +41,7 @@ public final class BzImageLoader {
                     + Long.toHexString(pref) + " and init_size " + header.init_size() + " from 0x"
                     + Long.toHexString(Math.max(pref, Layout.KERNEL_START)));
         }
-        memory.write(loadAddress, Arrays.copyOfRange(image, offset, image.length));
+        memory.write(loadAddress, MemorySegment.ofArray(image).asSlice(offset));
         return new KernelLoadResult(loadAddress, kernelEnd(loadAddress, size, header),
                 OptionalLong.of(loadAddress + ENTRY64_OFFSET), OptionalLong.empty(), Optional.of(header));
     }

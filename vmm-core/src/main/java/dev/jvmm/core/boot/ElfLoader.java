@@ -4,13 +4,12 @@ import dev.jvmm.core.x86.Layout;
 import dev.jvmm.devices.memory.GuestMemory;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
+import java.lang.foreign.MemorySegment;
 import java.nio.BufferUnderflowException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Arrays;
 import java.util.Optional;
 import java.util.OptionalLong;
 
@@ -34,7 +33,7 @@ public final class ElfLoader {
         try {
             return load(memory, kernel.toString(), Files.readAllBytes(kernel));
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot read kernel " + kernel, e);
+            throw BootImageException.unreadable(kernel, e);
         }
     }
 
@@ -141,7 +140,7 @@ public final class ElfLoader {
                 throw fail("segment " + index + " [0x" + Long.toHexString(paddr) + ", +0x" + Long.toHexString(memsz)
                         + ") is outside guest RAM from 1 MiB");
             }
-            memory.write(paddr, Arrays.copyOfRange(bytes, (int) offset, (int) (offset + filesz)));
+            memory.write(paddr, MemorySegment.ofArray(bytes).asSlice(offset, filesz));
             memory.fill(paddr + filesz, memsz - filesz, (byte) 0);
         }
 

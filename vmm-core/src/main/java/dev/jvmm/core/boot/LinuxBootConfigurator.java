@@ -22,7 +22,7 @@ public final class LinuxBootConfigurator {
     /** initrd_addr_max of protocols before 2.03, the safe assumption for a vmlinux. */
     static final long DEFAULT_INITRD_ADDR_MAX = 0x37FF_FFFF;
 
-    /** {@code initrd} may be null or empty for none. */
+    /** {@code initrd} may be null or empty for none; {@link Initrd#read} reads one from a file. */
     public static BootEntry configure(GuestMemory memory, KernelLoadResult kernel, CommandLine cmdline,
                                       byte[] initrd, long memorySize) {
         if (kernel.entry64().isEmpty()) {

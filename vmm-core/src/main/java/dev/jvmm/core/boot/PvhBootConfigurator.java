@@ -17,7 +17,7 @@ public final class PvhBootConfigurator {
     /** Linux's x86 COMMAND_LINE_SIZE; PVH has no field to say otherwise. */
     static final long CMDLINE_SIZE = 2048;
 
-    /** {@code initrd} may be null or empty for none. */
+    /** {@code initrd} may be null or empty for none; {@link Initrd#read} reads one from a file. */
     public static BootEntry configure(GuestMemory memory, KernelLoadResult kernel, CommandLine cmdline,
                                       byte[] initrd, long memorySize) {
         if (kernel.pvhEntry().isEmpty()) {
