@@ -57,8 +57,9 @@ public final class SetupHeader {
         }
         need(file, protectedModeOffset() + 1, "truncated: no protected-mode kernel after "
                 + setupSects + " setup sectors");
-        need(file, protectedModeOffset() + syssize() * 16, "truncated: syssize says the protected-mode kernel is "
-                + syssize() * 16 + " bytes, the file has " + (file.length - protectedModeOffset()));
+        // syssize counts 16-byte paragraphs rounded up, and an image need not be padded to the last one.
+        need(file, protectedModeOffset() + syssize() * 16 - 15, "truncated: syssize says the protected-mode kernel"
+                + " is " + syssize() * 16 + " bytes, the file has " + (file.length - protectedModeOffset()));
     }
 
     /** Parses the header of {@code image}, the whole bzImage file read from {@code source}. */

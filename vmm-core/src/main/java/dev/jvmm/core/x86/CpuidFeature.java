@@ -1,8 +1,11 @@
 package dev.jvmm.core.x86;
 
 import java.util.Arrays;
+import java.util.EnumSet;
 import java.util.Locale;
 import java.util.Optional;
+import java.util.Set;
+import java.util.stream.Collectors;
 
 /**
  * Features a user may hide from the guest, by their /proc/cpuinfo name, with the CPUID bit that announces each
@@ -67,5 +70,19 @@ public enum CpuidFeature {
     public static Optional<CpuidFeature> byName(String name) {
         String wanted = name.trim().replace('-', '_').toUpperCase(Locale.ROOT);
         return Arrays.stream(values()).filter(f -> f.name().equals(wanted)).findFirst();
+    }
+
+    /** The features of a comma-separated list such as {@code "xsave,cx16"}; an unknown name is refused. */
+    public static Set<CpuidFeature> parseList(String names) {
+        Set<CpuidFeature> result = EnumSet.noneOf(CpuidFeature.class);
+        for (String name : names.split(",")) {
+            if (name.isBlank()) {
+                continue;
+            }
+            result.add(byName(name).orElseThrow(() -> new IllegalArgumentException("unknown CPU feature '"
+                    + name.strip() + "'; known: " + Arrays.stream(values()).map(CpuidFeature::cpuinfoName)
+                    .collect(Collectors.joining(", ")))));
+        }
+        return result;
     }
 }

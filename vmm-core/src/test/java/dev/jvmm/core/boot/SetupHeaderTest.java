@@ -59,6 +59,13 @@ class SetupHeaderTest {
     }
 
     @Test
+    void acceptsImageEndingInsideItsLastParagraph() {
+        byte[] image = TestImages.bzImage();
+        SetupHeader.parse("k", Arrays.copyOf(image, image.length - 15));
+        assertThrows(BootImageException.class, () -> SetupHeader.parse("k", Arrays.copyOf(image, image.length - 16)));
+    }
+
+    @Test
     void rejectsWrongBootFlag() {
         byte[] image = TestImages.bzImage();
         image[0x1FE] = 0;

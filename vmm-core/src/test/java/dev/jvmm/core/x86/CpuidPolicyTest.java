@@ -94,6 +94,14 @@ class CpuidPolicyTest {
     }
 
     @Test
+    void parsesAFeatureList() {
+        assertEquals(Set.of(CpuidFeature.XSAVE, CpuidFeature.CX16), CpuidFeature.parseList("xsave, cx16,"));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> CpuidFeature.parseList("xsave,warp"));
+        assertTrue(e.getMessage().startsWith("unknown CPU feature 'warp'"), e.getMessage());
+    }
+
+    @Test
     void rejectsApicIdOutsideTheVcpus() {
         assertThrows(IllegalArgumentException.class, () -> new CpuidPolicy(2, Set.of()).forVcpu(HOST, 2));
         assertThrows(IllegalArgumentException.class, () -> new CpuidPolicy(0, Set.of()));
