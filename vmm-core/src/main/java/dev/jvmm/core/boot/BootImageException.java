@@ -1,5 +1,8 @@
 package dev.jvmm.core.boot;
 
+import java.io.IOException;
+import java.nio.file.Path;
+
 /** A kernel image is malformed or unsupported; names the image ({@link #source()}) and the problem. */
 public final class BootImageException extends BootException {
     private final String source;
@@ -12,7 +15,7 @@ public final class BootImageException extends BootException {
     }
 
     /** The image could not be read at all. */
-    public static BootImageException unreadable(java.nio.file.Path file, java.io.IOException cause) {
+    public static BootImageException unreadable(Path file, IOException cause) {
         BootImageException e = new BootImageException(file.toString(), "cannot read: " + cause.getMessage());
         e.initCause(cause);
         return e;
