@@ -32,7 +32,7 @@
 #define APIC_DM_INIT_ASSERT 0x4500      /* INIT, level assert */
 #define APIC_DM_STARTUP 0x4600
 
-#define AP_WAIT_LOOPS 0x10000000
+#define AP_WAIT_LOOPS 0x2000000           /* 1-2 s of PAUSE on hardware, about 5 s under TCG */
 
         .code64
         .text
