@@ -4,4 +4,9 @@ module dev.jvmm.devices {
     exports dev.jvmm.devices.memory;
     exports dev.jvmm.devices.bus;
     exports dev.jvmm.devices.irq;
+    exports dev.jvmm.devices.virtio;
+    exports dev.jvmm.devices.virtio.queue;
+    exports dev.jvmm.devices.virtio.mmio;
+    exports dev.jvmm.devices.virtio.blk;
+    exports dev.jvmm.devices.virtio.rng;
 }
