@@ -158,7 +158,7 @@ public final class SplitQueue {
     }
 
     private int pendingCount() {
-        int availIdx = (short) U16_LE.getAcquire(availSegment, 0L, 2L) & 0xffff;
+        int availIdx = (short) U16_LE.getAcquire(availSegment, 2L) & 0xffff;
         int pending = (availIdx - nextAvail) & 0xffff;
         if (pending > size) {
             // §2.1.2: the driver cannot have made more buffers available than the queue holds.
@@ -178,7 +178,7 @@ public final class SplitQueue {
         usedSegment.set(U32, slot, headIndex);
         usedSegment.set(U32, slot + 4, length);
         nextUsed = (nextUsed + 1) & 0xffff;
-        U16_LE.setRelease(usedSegment, 0L, 2L, (short) nextUsed);
+        U16_LE.setRelease(usedSegment, 2L, (short) nextUsed);
     }
 
     /**
