@@ -84,6 +84,9 @@ public final class RawFileBackend implements BlockBackend {
 
     @Override
     public void write(ByteBuffer src, long offset) throws IOException {
+        if (readOnly) {
+            throw new IOException("disk image " + path + " is open read-only");
+        }
         long position = offset;
         while (src.hasRemaining()) {
             position += channel.write(src, position);
