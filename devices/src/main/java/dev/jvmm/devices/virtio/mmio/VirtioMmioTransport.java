@@ -76,6 +76,7 @@ public final class VirtioMmioTransport implements BusDevice, QueueHandler {
     private int status;
     /** Set by the device thread; kept apart from {@code status} so that it never needs the register lock. */
     private volatile boolean needsReset;
+    private volatile String needsResetReason;
     private int deviceFeaturesSel;
     private int driverFeaturesSel;
     private long driverFeatures;
@@ -106,6 +107,9 @@ public final class VirtioMmioTransport implements BusDevice, QueueHandler {
     public synchronized int status() { return statusRegister(); }
 
     private int statusRegister() { return needsReset ? status | DEVICE_NEEDS_RESET : status; }
+
+    /** Why the device last entered DEVICE_NEEDS_RESET, or {@code null} if it has not since the last reset. */
+    public String needsResetReason() { return needsReset ? needsResetReason : null; }
 
     public int interruptStatus() { return interrupt.bits(); }
 
@@ -288,7 +292,9 @@ public final class VirtioMmioTransport implements BusDevice, QueueHandler {
     /** §2.1.2: stop using the device and tell the driver through a configuration change notification. */
     private void needsReset(RuntimeException cause) {
         activated = false;
-        LOG.log(System.Logger.Level.WARNING, "virtio device " + device.deviceType() + " needs reset: " + cause.getMessage());
+        needsResetReason = cause.getMessage();
+        // DEBUG: the guest can trigger this at will, so it must not flood the log; the VMM reads the reason.
+        LOG.log(System.Logger.Level.DEBUG, "virtio device {0} needs reset: {1}", device.deviceType(), cause.getMessage());
         needsReset = true;
         interrupt.signalConfigChange();
     }
