@@ -128,9 +128,10 @@ public final class VirtioMmioTransport implements BusDevice, QueueHandler {
             case VERSION -> 2;
             case DEVICE_ID -> device.deviceType();
             case VENDOR_ID -> VENDOR;
-            case DEVICE_FEATURES -> deviceFeaturesSel < 2 ? offeredFeatures >>> (32 * deviceFeaturesSel) & 0xffffffffL : 0;
-            case QUEUE_NUM_MAX -> queueSel < queues.length ? queues[queueSel].maxSize() : 0;
-            case QUEUE_READY -> queueSel < queues.length && queues[queueSel].isReady() ? 1 : 0;
+            case DEVICE_FEATURES -> deviceFeaturesSel == 0 || deviceFeaturesSel == 1
+                    ? offeredFeatures >>> (32 * deviceFeaturesSel) & 0xffffffffL : 0;
+            case QUEUE_NUM_MAX -> selectedQueue() != null ? selectedQueue().maxSize() : 0;
+            case QUEUE_READY -> selectedQueue() != null && selectedQueue().isReady() ? 1 : 0;
             case INTERRUPT_STATUS -> interrupt.bits();
             case STATUS -> statusRegister();
             case CONFIG_GENERATION -> interrupt.generation();
@@ -168,9 +169,14 @@ public final class VirtioMmioTransport implements BusDevice, QueueHandler {
         }
     }
 
+    /** The queue QueueSel names, or {@code null} for a value the driver made up. */
+    private SplitQueue selectedQueue() {
+        return queueSel >= 0 && queueSel < queues.length ? queues[queueSel] : null;
+    }
+
     private void writeDriverFeatures(int value) {
         // §3.1.1: features are written after DRIVER and before FEATURES_OK.
-        if ((status & (DRIVER | FEATURES_OK)) != DRIVER || driverFeaturesSel > 1) {
+        if ((status & (DRIVER | FEATURES_OK)) != DRIVER || (driverFeaturesSel != 0 && driverFeaturesSel != 1)) {
             return;
         }
         int shift = 32 * driverFeaturesSel;
@@ -178,10 +184,10 @@ public final class VirtioMmioTransport implements BusDevice, QueueHandler {
     }
 
     private void writeQueueRegister(int offset, int value) {
-        if ((status & (FEATURES_OK | DRIVER_OK)) != FEATURES_OK || queueSel < 0 || queueSel >= queues.length) {
+        SplitQueue queue = selectedQueue();
+        if ((status & (FEATURES_OK | DRIVER_OK)) != FEATURES_OK || queue == null) {
             return; // §4.2.3.2: queues are set up after FEATURES_OK and before DRIVER_OK
         }
-        SplitQueue queue = queues[queueSel];
         long low = Integer.toUnsignedLong(value);
         switch (offset) {
             case QUEUE_NUM -> queue.setSize(value);
