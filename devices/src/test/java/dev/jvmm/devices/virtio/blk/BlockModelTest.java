@@ -24,7 +24,7 @@ import net.jqwik.api.statistics.Statistics;
  * random points (direct or through an indirect table): the disk and the data read back always match a byte-array
  * model, and the status matches what the model says the request deserves.
  */
-class BlockModelProperties {
+class BlockModelTest {
     private static final long RAM = 0x10000;
     private static final long TABLE = RAM + 0x1000;
     private static final long REQUEST = RAM + 0x2000;

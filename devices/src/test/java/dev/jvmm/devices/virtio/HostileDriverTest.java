@@ -31,7 +31,7 @@ import net.jqwik.api.statistics.Statistics;
  * buffers marked device-writable is unchanged, the work per notification is bounded, and every available chain is
  * either answered or the device signals DEVICE_NEEDS_RESET. jqwik prints the tries and outcome statistics.
  */
-class HostileDriverProperties {
+class HostileDriverTest {
     private static final long RAM = 0x10000;
     private static final int RAM_SIZE = 0x10000;
     private static final long INDIRECT = RAM + 0x1000;

@@ -17,7 +17,7 @@ import net.jqwik.api.Property;
  * would take it to the vCPU thread), the identification registers never change, and a write of 0 to Status always
  * brings the device back to reset.
  */
-class RegisterProperties {
+class RegisterTrafficTest {
     private static final int[] INTERESTING = {0, 1, 2, 3, 4, 7, 8, 15, 16, 64, 128, 255, 256, 0x8000, 0x10000,
             0x7fffffff, 0x80000000, 0xffffffff, -2};
 
