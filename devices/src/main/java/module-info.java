@@ -7,4 +7,9 @@ module dev.jvmm.devices {
     exports dev.jvmm.devices.serial;
     exports dev.jvmm.devices.i8042;
     exports dev.jvmm.devices.rtc;
+    exports dev.jvmm.devices.virtio;
+    exports dev.jvmm.devices.virtio.queue;
+    exports dev.jvmm.devices.virtio.mmio;
+    exports dev.jvmm.devices.virtio.blk;
+    exports dev.jvmm.devices.virtio.rng;
 }

@@ -1,0 +1,2 @@
+/** The virtio block device (virtio 1.2 §5.2) and its backends. */
+package dev.jvmm.devices.virtio.blk;

@@ -1,0 +1,98 @@
+package dev.jvmm.devices.virtio.blk;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.jvmm.devices.virtio.VirtqueueDriver.Buffer;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class RawFileBackendTest {
+    @TempDir
+    Path dir;
+
+    private Path image(int bytes) throws IOException {
+        Path path = dir.resolve("disk.img");
+        byte[] content = new byte[bytes];
+        for (int i = 0; i < bytes; i++) {
+            content[i] = (byte) i;
+        }
+        return Files.write(path, content);
+    }
+
+    @Test
+    void refusesImageThatIsNotWholeSectors() throws IOException {
+        Path path = image(1000);
+        IOException e = assertThrows(IOException.class, () -> RawFileBackend.open(path, false));
+        assertTrue(e.getMessage().contains("512-byte sectors"), e.getMessage());
+    }
+
+    @Test
+    void refusesImageAlreadyOpen() throws IOException {
+        Path path = image(4096);
+        try (RawFileBackend first = RawFileBackend.open(path, false)) {
+            IOException e = assertThrows(IOException.class, () -> RawFileBackend.open(path, false));
+            assertTrue(e.getMessage().contains("locked"), e.getMessage());
+        }
+        RawFileBackend.open(path, false).close(); // released on close
+    }
+
+    @Test
+    void readsAndWritesAtPositions() throws IOException {
+        Path path = image(4096);
+        try (RawFileBackend disk = RawFileBackend.open(path, false)) {
+            assertEquals(4096, disk.size());
+            ByteBuffer in = ByteBuffer.allocate(4);
+            disk.read(in, 512);
+            assertArrayEquals(new byte[] {0, 1, 2, 3}, in.array());
+            disk.write(ByteBuffer.wrap(new byte[] {9, 9}), 1024);
+            disk.writeZeroes(2048, 1024);
+            disk.flush();
+        }
+        byte[] after = Files.readAllBytes(path);
+        assertEquals(9, after[1024]);
+        assertEquals(0, after[2048 + 100]);
+        assertEquals(0, after[3071]);
+        assertEquals(1, after[3073], "bytes after the zeroed range are kept");
+    }
+
+    @Test
+    void servesGuestRequestsFromTheImageFile() throws IOException {
+        Path path = image(8192);
+        var memory = dev.jvmm.devices.virtio.GuestRam.of(0x10000, 0x20000);
+        try (RawFileBackend disk = RawFileBackend.open(path, false)) {
+            var transport = new dev.jvmm.devices.virtio.mmio.VirtioMmioTransport(new VirtioBlock(disk, "file"), memory,
+                    new dev.jvmm.devices.virtio.RecordingLine(), dev.jvmm.devices.virtio.QueueNotifier.SYNCHRONOUS);
+            var driver = new dev.jvmm.devices.virtio.MmioDriver(transport);
+            var queue = new dev.jvmm.devices.virtio.VirtqueueDriver(memory, 0x10000, 8);
+            driver.start(queue);
+            memory.writeU32(0x18000, VirtioBlock.VIRTIO_BLK_T_IN);
+            memory.writeU64(0x18008, 2);
+            queue.submit(Buffer.readable(0x18000, 16), Buffer.writable(0x19000, 512), Buffer.writable(0x18100, 1));
+            driver.notifyQueue(0);
+            assertEquals(VirtioBlock.VIRTIO_BLK_S_OK, memory.readU8(0x18100));
+            assertArrayEquals(java.util.Arrays.copyOfRange(Files.readAllBytes(path), 1024, 1536), memory.read(0x19000, 512));
+            memory.writeU32(0x18000, VirtioBlock.VIRTIO_BLK_T_OUT);
+            memory.fill(0x19000, 512, (byte) 0x42);
+            queue.submit(Buffer.readable(0x18000, 16), Buffer.readable(0x19000, 512), Buffer.writable(0x18100, 1));
+            driver.notifyQueue(0);
+            assertEquals(VirtioBlock.VIRTIO_BLK_S_OK, memory.readU8(0x18100));
+        }
+        assertEquals(0x42, Files.readAllBytes(path)[1024 + 17]);
+    }
+
+    @Test
+    void readOnlyBackendCannotWrite() throws IOException {
+        Path path = image(512);
+        try (RawFileBackend disk = RawFileBackend.open(path, true)) {
+            assertTrue(disk.isReadOnly());
+            assertThrows(IOException.class, () -> disk.write(ByteBuffer.allocate(1), 0));
+        }
+    }
+}
