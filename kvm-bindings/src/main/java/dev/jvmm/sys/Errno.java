@@ -27,6 +27,7 @@ public final class Errno {
     public static final int EINVAL = libc_h.EINVAL();
     public static final int ENOTTY = libc_h.ENOTTY();
     public static final int ENOSPC = libc_h.ENOSPC();
+    public static final int E2BIG = libc_h.E2BIG();
     public static final int EOPNOTSUPP = libc_h.EOPNOTSUPP();
 
     private static final MethodHandle STRERRORNAME_NP = NativeCalls.optional("strerrorname_np",

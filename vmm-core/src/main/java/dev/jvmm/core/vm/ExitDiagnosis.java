@@ -6,7 +6,6 @@ import dev.jvmm.bindings.kvm.kvm_regs;
 import dev.jvmm.core.host.CpuInfo;
 import dev.jvmm.core.kvm.Vcpu;
 import dev.jvmm.core.kvm.VcpuExit;
-import dev.jvmm.devices.memory.GuestMemory;
 import java.lang.foreign.MemorySegment;
 import java.util.HexFormat;
 
@@ -17,7 +16,7 @@ import java.util.HexFormat;
 final class ExitDiagnosis {
     private final boolean emulatedRingZero;
 
-    ExitDiagnosis(GuestMemory memory) {
+    ExitDiagnosis() {
         this.emulatedRingZero = CpuInfo.hardwareVirtualization().isEmpty();
     }
 

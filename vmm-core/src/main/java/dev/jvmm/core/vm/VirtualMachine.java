@@ -1,0 +1,219 @@
+package dev.jvmm.core.vm;
+
+import dev.jvmm.core.boot.BootEntry;
+import dev.jvmm.core.boot.CommandLine;
+import dev.jvmm.core.boot.Initrd;
+import dev.jvmm.core.boot.KernelLoadResult;
+import dev.jvmm.core.boot.KernelLoader;
+import dev.jvmm.core.boot.LinuxBootConfigurator;
+import dev.jvmm.core.boot.PvhBootConfigurator;
+import dev.jvmm.core.kvm.Kvm;
+import dev.jvmm.core.kvm.Vcpu;
+import dev.jvmm.core.kvm.Vm;
+import dev.jvmm.core.x86.ControlRegisters;
+import dev.jvmm.core.x86.CpuidEntry;
+import dev.jvmm.core.x86.CpuidPolicy;
+import dev.jvmm.core.x86.Gdt;
+import dev.jvmm.core.x86.Layout;
+import dev.jvmm.core.x86.MpTable;
+import dev.jvmm.core.x86.PageTables;
+import dev.jvmm.devices.bus.Bus;
+import dev.jvmm.devices.i8042.I8042;
+import dev.jvmm.devices.irq.InterruptLine;
+import dev.jvmm.devices.rtc.Cmos;
+import dev.jvmm.devices.serial.Uart16550;
+import dev.jvmm.sys.Libc;
+import java.io.BufferedOutputStream;
+import java.io.FileOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.lang.foreign.ValueLayout;
+import java.nio.file.Files;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One VM built from a {@link VmConfig}: KVM VM and vCPUs, guest RAM, the loaded guest, legacy devices on the port
+ * bus, and one platform thread per vCPU. {@link #run()} starts it and returns how it ended; {@link #close()} releases
+ * everything in reverse order.
+ */
+public final class VirtualMachine implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(VirtualMachine.class);
+    /** Linux's defaults for a serial console microVM; reboot=k makes a reboot reach the i8042 we emulate. */
+    public static final String DEFAULT_CMDLINE = "console=ttyS0 reboot=k panic=1";
+    static final int COM1_IRQ = 4;
+    static final int KEYBOARD_IRQ = 1;
+
+    private final VmConfig config;
+    private final Kvm kvm;
+    private final Vm vm;
+    private final GuestRam ram;
+    private final List<Vcpu> vcpus = new ArrayList<>();
+    private final List<VcpuThread> threads = new ArrayList<>();
+    private final VmLifecycle lifecycle = new VmLifecycle();
+    private final Bus pio = new Bus("pio");
+    private final Bus mmio = new Bus("mmio");
+    private final OutputStream serialOut;
+    private Uart16550 uart;
+
+    private VirtualMachine(VmConfig config) {
+        this.config = config;
+        this.kvm = Kvm.open();
+        Vm v = null;
+        GuestRam r = null;
+        try {
+            v = kvm.createVm();
+            v.setTssAddr(Layout.KVM_TSS_ADDRESS);
+            v.setIdentityMapAddr(Layout.KVM_IDENTITY_MAP_ADDRESS);
+            if (config.irqchip()) {
+                v.createIrqchip();
+                v.createPit2();
+            }
+            r = new GuestRam(v, config.memorySize());
+        } catch (RuntimeException e) {
+            if (v != null) {
+                v.close();
+            }
+            kvm.close();
+            throw e;
+        }
+        this.vm = v;
+        this.ram = r;
+        this.serialOut = openSerialOutput(config);
+    }
+
+    /** Creates the VM, loads the guest and wires devices; nothing runs until {@link #run()}. */
+    public static VirtualMachine create(VmConfig config) {
+        VirtualMachine machine = new VirtualMachine(config);
+        try {
+            machine.setUp();
+            return machine;
+        } catch (RuntimeException e) {
+            machine.close();
+            throw e;
+        }
+    }
+
+    private static OutputStream openSerialOutput(VmConfig config) {
+        if (config.serialOutput().isEmpty()) {
+            return new FileOutputStream(java.io.FileDescriptor.out);
+        }
+        try {
+            return new BufferedOutputStream(Files.newOutputStream(config.serialOutput().get()));
+        } catch (IOException e) {
+            throw VmmException.badInput("--serial-output " + config.serialOutput().get() + ": " + e.getMessage());
+        }
+    }
+
+    private void setUp() {
+        InterruptLine com1 = config.irqchip() ? level -> vm.irqLine(COM1_IRQ, level) : InterruptLine.NONE;
+        InterruptLine kbd = config.irqchip() ? level -> vm.irqLine(KEYBOARD_IRQ, level) : InterruptLine.NONE;
+        uart = new Uart16550(serialOut, com1);
+        pio.register(0x3f8, Uart16550.REGISTER_COUNT, uart);
+        I8042 i8042 = new I8042(kbd, () -> lifecycle.stop(StopReason.RESET));
+        pio.register(I8042.DATA_PORT, 1, i8042.dataPort());
+        pio.register(I8042.COMMAND_PORT, 1, i8042.commandPort());
+        Cmos cmos = new Cmos(Clock.systemUTC());
+        long low = Layout.lowRamEnd(config.memorySize());
+        cmos.setMemorySizes(low, config.memorySize() - low);
+        pio.register(Cmos.INDEX_PORT, Cmos.RANGE_LENGTH, cmos);
+
+        List<CpuidEntry> supported = kvm.supportedCpuid();
+        CpuidPolicy cpuid = new CpuidPolicy(config.cpus(), Set.of());
+        for (int id = 0; id < config.cpus(); id++) {
+            Vcpu vcpu = vm.createVcpu(id);
+            vcpus.add(vcpu);
+            vcpu.setCpuid2(cpuid.forVcpu(supported, id));
+            vcpu.setFpuResetState();
+            if (config.irqchip()) {
+                // LINT0 ExtINT (the 8259 behind it), LINT1 NMI: what firmware leaves for Linux (SDM Vol. 3A §11.5.1).
+                vcpu.editLapic(regs -> {
+                    regs.set(ValueLayout.JAVA_INT_UNALIGNED, 0x350, 0x700);
+                    regs.set(ValueLayout.JAVA_INT_UNALIGNED, 0x360, 0x400);
+                });
+            }
+        }
+        if (config.irqchip()) {
+            MpTable.write(ram.memory(), config.cpus());
+        }
+        loadGuest(vcpus.getFirst());
+        int kick = Libc.sigrtmin() + 2;
+        ExitDiagnosis diagnosis = new ExitDiagnosis();
+        for (Vcpu vcpu : vcpus) {
+            threads.add(new VcpuThread(vcpu, pio, mmio, lifecycle, diagnosis, kick));
+        }
+    }
+
+    private void loadGuest(Vcpu boot) {
+        if (config.format() == KernelFormat.FLAT) {
+            loadFlat(boot);
+            return;
+        }
+        KernelLoadResult kernel = KernelLoader.load(ram.memory(), config.kernel());
+        CommandLine cmdline = new CommandLine(config.cmdline().orElse(DEFAULT_CMDLINE));
+        byte[] initrd = config.initrd().map(Initrd::read).orElse(null);
+        BootEntry entry = kernel.hasPvhEntry() && config.format() != KernelFormat.BZIMAGE
+                ? PvhBootConfigurator.configure(ram.memory(), kernel, cmdline, initrd, config.memorySize())
+                : LinuxBootConfigurator.configure(ram.memory(), kernel, cmdline, initrd, config.memorySize());
+        LOG.info("{}: {} entry at 0x{}", config.kernel(), entry.mode(), Long.toHexString(entry.rip()));
+        VcpuSetup.enter(boot, entry.tables(), entry.controlRegisters(), entry.rip(), entry.rsp(), entry.rsi(),
+                entry.rbx());
+    }
+
+    private void loadFlat(Vcpu boot) {
+        byte[] image;
+        try {
+            image = Files.readAllBytes(config.kernel());
+        } catch (IOException e) {
+            throw VmmException.badInput("--kernel " + config.kernel() + ": " + e.getMessage());
+        }
+        if (!ram.memory().contains(config.loadAddress(), image.length)) {
+            throw VmmException.badInput("--kernel " + config.kernel() + " (" + image.length + " bytes) does not fit in"
+                    + " guest memory at --load-address 0x" + Long.toHexString(config.loadAddress()));
+        }
+        ram.memory().write(config.loadAddress(), image);
+        if (config.entry() == EntryMode.REAL) {
+            VcpuSetup.enterRealMode(boot, Gdt.realModeCode(), Gdt.realModeData(), config.loadAddress());
+        } else {
+            ControlRegisters cr = PageTables.writeIdentityMap(ram.memory());
+            VcpuSetup.enter(boot, Gdt.writeLongMode(ram.memory()), cr, config.loadAddress(),
+                    Layout.BOOT_STACK_POINTER, 0, 0);
+        }
+    }
+
+    /** Runs the VM until it stops and returns how it ended. */
+    public VmExit run() throws InterruptedException {
+        lifecycle.start(() -> threads.forEach(VcpuThread::kick));
+        threads.forEach(VcpuThread::start);
+        VmExit exit = lifecycle.awaitStop(0);
+        for (VcpuThread t : threads) {
+            t.join(1000);
+        }
+        uart.flush();
+        return exit;
+    }
+
+    /** Asks the VM to stop from the host side; {@link #run()} then returns. */
+    public void stop() {
+        lifecycle.stop(StopReason.STOPPED_BY_HOST);
+    }
+
+    @Override
+    public void close() {
+        for (Vcpu v : vcpus) {
+            v.close();
+        }
+        vm.close();
+        ram.close();
+        kvm.close();
+        try {
+            serialOut.flush();
+        } catch (IOException e) {
+            LOG.debug("flushing serial output", e);
+        }
+    }
+}
