@@ -51,9 +51,24 @@ final class VcpuThread implements Runnable {
     /** Makes the vCPU leave KVM_RUN soon; callable from any thread. */
     void kick() {
         vcpu.requestImmediateExit();
-        long t = pthread;
-        if (t != 0) {
-            Libc.pthreadKill(t, kickSignal);
+        if (Thread.currentThread() == thread) {
+            return; // the loop checks for a stop after this exit; a signal to itself would only stay pending
+        }
+        synchronized (this) {
+            // Zero once the loop is done: never signal a thread that has left it (or a pthread id reused since).
+            if (pthread != 0) {
+                Libc.pthreadKill(pthread, kickSignal);
+            }
+        }
+    }
+
+    /** Leaves the loop for good: no more kicks, and any kick already sent is consumed while still blocked. */
+    private void retire(MemorySegment kick) {
+        synchronized (this) {
+            pthread = 0;
+        }
+        while (Libc.sigtimedwait(kick, 0) > 0) {
+            // drained
         }
     }
 
@@ -65,8 +80,14 @@ final class VcpuThread implements Runnable {
             Libc.pthreadSigmask(libc_h.SIG_BLOCK(), kick, old);
             // Inside KVM_RUN: the thread's previous mask, which does not block the kick signal.
             vcpu.setSignalMask(old.asSlice(0, 8));
-            pthread = Libc.pthreadSelf();
-            loop(kick);
+            synchronized (this) {
+                pthread = Libc.pthreadSelf();
+            }
+            try {
+                loop(kick);
+            } finally {
+                retire(kick);
+            }
         } catch (RuntimeException | Error e) {
             LOG.debug("vcpu{} failed", vcpu.id(), e);
             lifecycle.stop(new VmExit(StopReason.VMM_ERROR, "vcpu" + vcpu.id() + ": " + e.getMessage()));
