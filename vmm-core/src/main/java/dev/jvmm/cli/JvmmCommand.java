@@ -19,7 +19,7 @@ import picocli.CommandLine.ScopeType;
 final class JvmmCommand implements Runnable {
     @Option(names = "--log-level", scope = ScopeType.INHERIT, paramLabel = "LEVEL",
             description = "Log level: error, warn, info, debug, trace (default: warn).")
-    void logLevel(String level) {
+    void logLevel(Logging.Level level) {
         Logging.setLevel(level);
     }
 
@@ -30,7 +30,7 @@ final class JvmmCommand implements Runnable {
     void verbose(boolean v) {
         verbose = v;
         if (v) {
-            Logging.setLevel("debug");
+            Logging.setLevel(Logging.Level.DEBUG);
         }
     }
 

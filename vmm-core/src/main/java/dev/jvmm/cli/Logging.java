@@ -1,14 +1,14 @@
 package dev.jvmm.cli;
 
 import java.util.Locale;
-import java.util.Set;
 
 /**
  * Configures the slf4j-simple binding the CLI ships with. It reads system properties once, when the first logger is
  * created, so this runs while the command line is parsed, before any VMM class logs.
  */
 final class Logging {
-    private static final Set<String> LEVELS = Set.of("error", "warn", "info", "debug", "trace", "off");
+    /** The levels --log-level takes. */
+    enum Level { ERROR, WARN, INFO, DEBUG, TRACE, OFF }
 
     static {
         System.setProperty("org.slf4j.simpleLogger.logFile", "System.err");
@@ -22,13 +22,8 @@ final class Logging {
 
     private Logging() {}
 
-    static void setLevel(String level) {
-        String l = level.toLowerCase(Locale.ROOT);
-        if (!LEVELS.contains(l)) {
-            throw new picocli.CommandLine.TypeConversionException("'" + level
-                    + "' is not a log level: use error, warn, info, debug or trace");
-        }
-        System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", l);
+    static void setLevel(Level level) {
+        System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", level.name().toLowerCase(Locale.ROOT));
     }
 
     /** Ensures the defaults above are set even when no logging option was given. */

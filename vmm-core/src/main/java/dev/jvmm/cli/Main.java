@@ -12,6 +12,7 @@ public final class Main {
 
     /** Runs {@code jvmm} with {@code args} and returns its exit status (for tests and the Java API). */
     public static int run(String... args) {
+        Logging.init();
         JvmmCommand top = new JvmmCommand();
         CommandLine cl = new CommandLine(top);
         cl.setCaseInsensitiveEnumValuesAllowed(true);

@@ -77,6 +77,7 @@ class MainTest {
                 {"boot", "--kernel", k.toString(), "--format", "flat", "--load-address", "0xzz"},
                 {"boot", "--kernel", k.toString(), "--cpus", "x"},
                 {"boot", "--kernel", k.toString(), "--format", "tarball"},
+                {"--log-level", "loud", "check"},
                 {"boot"}}) {
             Run r = jvmm(args);
             assertEquals(2, r.status(), String.join(" ", args) + " -> " + r.err());
