@@ -8,7 +8,7 @@ import dev.jvmm.core.host.HostReport;
 import dev.jvmm.fixtures.GuestFixtures;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -22,8 +22,8 @@ class BootFlatGuestsOnKvmTest {
     @TempDir
     Path dir;
 
-    @BeforeAll
-    static void requireKvm() {
+    @BeforeEach
+    void requireKvm() {
         HostReport host = HostReport.probe();
         assumeTrue(host.usable(), () -> "needs a usable /dev/kvm: " + host.kvmProblem().orElse(""));
     }
