@@ -226,34 +226,21 @@ public final class Libc {
      * (EAGAIN). EINTR is retried; other errors throw.
      */
     public static long read(int fd, MemorySegment buf) {
-        MemorySegment state = NativeCalls.state();
-        while (true) {
-            long n;
-            try {
-                n = (long) READ.invokeExact(state, fd, buf, buf.byteSize());
-            } catch (Throwable t) {
-                throw NativeCalls.rethrow(t);
-            }
-            if (n >= 0) {
-                return n;
-            }
-            int errno = NativeCalls.errno(state);
-            if (errno == EAGAIN) {
-                return -1;
-            }
-            if (errno != EINTR) {
-                throw new SyscallException("read", null, errno);
-            }
-        }
+        return transfer(READ, "read", fd, buf);
     }
 
     /** Writes {@code buf}; returns the bytes written, or -1 when a non-blocking fd is full (EAGAIN). */
     public static long write(int fd, MemorySegment buf) {
+        return transfer(WRITE, "write", fd, buf);
+    }
+
+    /** read(2) or write(2) of the whole of {@code buf}: EINTR retried, EAGAIN as -1, other errors thrown. */
+    private static long transfer(MethodHandle call, String name, int fd, MemorySegment buf) {
         MemorySegment state = NativeCalls.state();
         while (true) {
             long n;
             try {
-                n = (long) WRITE.invokeExact(state, fd, buf, buf.byteSize());
+                n = (long) call.invokeExact(state, fd, buf, buf.byteSize());
             } catch (Throwable t) {
                 throw NativeCalls.rethrow(t);
             }
@@ -265,7 +252,7 @@ public final class Libc {
                 return -1;
             }
             if (errno != EINTR) {
-                throw new SyscallException("write", null, errno);
+                throw new SyscallException(name, null, errno);
             }
         }
     }

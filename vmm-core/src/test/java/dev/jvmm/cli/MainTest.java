@@ -48,8 +48,8 @@ class MainTest {
     void versionNamesJvmmAndTheJdk() {
         Run r = jvmm("--version");
         assertEquals(0, r.status());
-        assertTrue(r.out().startsWith("jvmm "), r.out());
-        assertTrue(r.out().contains("Java 25") || r.out().contains("Java 2"), r.out());
+        assertTrue(r.out().matches("(?s)jvmm \\d+\\.\\d+\\.\\d+.*"), r.out());
+        assertTrue(r.out().contains("Java " + Runtime.version()), r.out());
     }
 
     @Test

@@ -18,10 +18,7 @@ final class VcpuSetup {
     static void enter(Vcpu vcpu, DescriptorTables t, ControlRegisters cr, long rip, long rsp, long rsi, long rbx) {
         MemorySegment s = vcpu.getSregs();
         segment(kvm_sregs.cs(s), t.code());
-        for (MemorySegment seg : new MemorySegment[] {kvm_sregs.ds(s), kvm_sregs.es(s), kvm_sregs.fs(s),
-                kvm_sregs.gs(s), kvm_sregs.ss(s)}) {
-            segment(seg, t.data());
-        }
+        dataSegments(s, t.data());
         segment(kvm_sregs.tr(s), t.tr());
         dtable(kvm_sregs.gdt(s), t.gdtBase(), t.gdtLimit());
         dtable(kvm_sregs.idt(s), t.idtBase(), t.idtLimit());
@@ -37,10 +34,7 @@ final class VcpuSetup {
     static void enterRealMode(Vcpu vcpu, Segment code, Segment data, long rip) {
         MemorySegment s = vcpu.getSregs();
         segment(kvm_sregs.cs(s), code);
-        for (MemorySegment seg : new MemorySegment[] {kvm_sregs.ds(s), kvm_sregs.es(s), kvm_sregs.fs(s),
-                kvm_sregs.gs(s), kvm_sregs.ss(s)}) {
-            segment(seg, data);
-        }
+        dataSegments(s, data);
         vcpu.setSregs(s);
         regs(vcpu, rip, 0, 0, 0);
     }
@@ -54,6 +48,15 @@ final class VcpuSetup {
         kvm_regs.rbx(r, rbx);
         kvm_regs.rflags(r, 0x2);
         vcpu.setRegs(r);
+    }
+
+    /** DS, ES, FS, GS and SS all get the same flat data segment. */
+    private static void dataSegments(MemorySegment sregs, Segment data) {
+        segment(kvm_sregs.ds(sregs), data);
+        segment(kvm_sregs.es(sregs), data);
+        segment(kvm_sregs.fs(sregs), data);
+        segment(kvm_sregs.gs(sregs), data);
+        segment(kvm_sregs.ss(sregs), data);
     }
 
     private static void segment(MemorySegment k, Segment s) {
