@@ -10,6 +10,7 @@ import static dev.jvmm.devices.virtio.DeviceStatus.FEATURES_OK;
 import dev.jvmm.devices.bus.BusDevice;
 import dev.jvmm.devices.irq.InterruptLine;
 import dev.jvmm.devices.memory.GuestMemory;
+import dev.jvmm.devices.virtio.DeviceGuard;
 import dev.jvmm.devices.virtio.QueueHandler;
 import dev.jvmm.devices.virtio.QueueNotifier;
 import dev.jvmm.devices.virtio.VirtioDevice;
@@ -28,7 +29,7 @@ import java.util.Objects;
  * device that fails, puts the device into DEVICE_NEEDS_RESET with a configuration change notification (§2.1.2)
  * until the driver resets it.
  */
-public final class VirtioMmioTransport implements BusDevice, QueueHandler {
+public final class VirtioMmioTransport implements BusDevice, QueueHandler, DeviceGuard {
     public static final int MAGIC_VALUE = 0x000;
     public static final int VERSION = 0x004;
     public static final int DEVICE_ID = 0x008;
@@ -292,6 +293,26 @@ public final class VirtioMmioTransport implements BusDevice, QueueHandler {
             } catch (RuntimeException e) {
                 needsReset(e);
             }
+        }
+    }
+
+    /**
+     * Device-thread entry point for backend events (a socket or TAP became readable or writable): runs {@code work}
+     * under the same lock as queue processing, only while the device is active; anything it throws puts the device
+     * into DEVICE_NEEDS_RESET. Returns whether {@code work} ran.
+     */
+    @Override
+    public boolean runIfActive(Runnable work) {
+        synchronized (deviceLock) {
+            if (!activated) {
+                return false;
+            }
+            try {
+                work.run();
+            } catch (RuntimeException e) {
+                needsReset(e);
+            }
+            return true;
         }
     }
 
