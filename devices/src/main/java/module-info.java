@@ -7,6 +7,7 @@ module dev.jvmm.devices {
     exports dev.jvmm.devices.serial;
     exports dev.jvmm.devices.i8042;
     exports dev.jvmm.devices.rtc;
+    exports dev.jvmm.devices.acpi;
     exports dev.jvmm.devices.event;
     exports dev.jvmm.devices.virtio;
     exports dev.jvmm.devices.virtio.queue;

@@ -17,6 +17,8 @@ import dev.jvmm.core.x86.Gdt;
 import dev.jvmm.core.x86.Layout;
 import dev.jvmm.core.x86.MpTable;
 import dev.jvmm.core.x86.PageTables;
+import dev.jvmm.core.x86.acpi.AcpiTables;
+import dev.jvmm.devices.acpi.AcpiSleepControl;
 import dev.jvmm.devices.bus.Bus;
 import dev.jvmm.devices.i8042.I8042;
 import dev.jvmm.devices.irq.InterruptLine;
@@ -138,7 +140,12 @@ public final class VirtualMachine implements AutoCloseable {
             }
         }
         if (config.irqchip()) {
+            // Both descriptions of the CPUs and interrupt wiring: kernels built without CONFIG_X86_MPPARSE (Debian's
+            // cloud kernels) read only ACPI; small guests of ours read the MP table.
             MpTable.write(ram.memory(), config.cpus());
+            AcpiTables.write(ram.memory(), config.cpus(), List.of());
+            pio.register(AcpiTables.SLEEP_CONTROL_PORT, AcpiSleepControl.REGISTER_COUNT, new AcpiSleepControl(
+                    AcpiTables.S5_SLEEP_TYPE, () -> lifecycle.stop(StopReason.POWER_OFF)));
         }
         loadGuest(vcpus.getFirst());
         int kick = Libc.sigrtmin() + 2;
