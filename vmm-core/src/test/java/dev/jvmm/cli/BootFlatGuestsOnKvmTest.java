@@ -2,13 +2,11 @@ package dev.jvmm.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import dev.jvmm.core.host.HostReport;
 import dev.jvmm.fixtures.GuestFixtures;
+import dev.jvmm.testing.KvmTest;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -18,15 +16,10 @@ import org.junit.jupiter.params.provider.ValueSource;
  * {@code jvmm boot} on /dev/kvm with the test guests of guest-fixtures: each prints its line on the UART and stops
  * the way it should. Skipped, with the reason {@code jvmm check} gives, on hosts where KVM cannot be used.
  */
+@KvmTest
 class BootFlatGuestsOnKvmTest {
     @TempDir
     Path dir;
-
-    @BeforeEach
-    void requireKvm() {
-        HostReport host = HostReport.probe();
-        assumeTrue(host.usable(), () -> "needs a usable /dev/kvm: " + host.kvmProblem().orElse(""));
-    }
 
     private String boot(int expectedStatus, String... args) throws Exception {
         Path serial = dir.resolve("serial.txt");
