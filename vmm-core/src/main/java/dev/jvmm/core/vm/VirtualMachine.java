@@ -2,6 +2,9 @@ package dev.jvmm.core.vm;
 
 import dev.jvmm.core.boot.BootEntry;
 import dev.jvmm.core.boot.CommandLine;
+import dev.jvmm.core.boot.CommandLineTooLongException;
+import dev.jvmm.core.devices.DeviceRegistry;
+import dev.jvmm.core.devices.VirtioDevices;
 import dev.jvmm.core.boot.Initrd;
 import dev.jvmm.core.boot.KernelLoadResult;
 import dev.jvmm.core.boot.KernelLoader;
@@ -38,8 +41,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * One VM built from a {@link VmConfig}: KVM VM and vCPUs, guest RAM, the loaded guest, legacy devices on the port
- * bus, and one platform thread per vCPU. {@link #run()} starts it and returns how it ended; {@link #close()} releases
- * everything in reverse order.
+ * bus, virtio devices on the MMIO bus (each with its device thread, ioeventfds and irqfd), and one platform thread
+ * per vCPU. {@link #run()} starts it and returns how it ended; {@link #close()} releases everything in reverse
+ * order: device threads stop before the VM is closed.
  */
 public final class VirtualMachine implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(VirtualMachine.class);
@@ -58,10 +62,15 @@ public final class VirtualMachine implements AutoCloseable {
     private final Bus pio = new Bus("pio");
     private final Bus mmio = new Bus("mmio");
     private final OutputStream serialOut;
+    private final VirtioDevices devices;
     private Uart16550 uart;
 
-    private VirtualMachine(VmConfig config) {
+    private VirtualMachine(VmConfig config, VirtioDevices devices) {
         this.config = config;
+        this.devices = devices;
+        if (!devices.isEmpty() && !config.irqchip()) {
+            throw VmmException.badInput("virtio devices need the in-kernel irqchip: leave out --no-irqchip");
+        }
         this.kvm = Kvm.open();
         Vm v = null;
         GuestRam r = null;
@@ -88,7 +97,22 @@ public final class VirtualMachine implements AutoCloseable {
 
     /** Creates the VM, loads the guest and wires devices; nothing runs until {@link #run()}. */
     public static VirtualMachine create(VmConfig config) {
-        VirtualMachine machine = new VirtualMachine(config);
+        return create(config, DeviceRegistry.builtIn());
+    }
+
+    /**
+     * As {@link #create(VmConfig)}, with the device kinds of {@code registry}. Device backends are opened first, so
+     * that a missing or locked image is reported before KVM is touched.
+     */
+    public static VirtualMachine create(VmConfig config, DeviceRegistry registry) {
+        VirtioDevices devices = VirtioDevices.open(config.devices(), registry);
+        VirtualMachine machine;
+        try {
+            machine = new VirtualMachine(config, devices);
+        } catch (RuntimeException e) {
+            devices.close();
+            throw e;
+        }
         try {
             machine.setUp();
             return machine;
@@ -140,6 +164,7 @@ public final class VirtualMachine implements AutoCloseable {
         if (config.irqchip()) {
             MpTable.write(ram.memory(), config.cpus());
         }
+        devices.attach(vm, ram.memory(), mmio);
         loadGuest(vcpus.getFirst());
         int kick = Libc.sigrtmin() + 2;
         ExitDiagnosis diagnosis = new ExitDiagnosis();
@@ -154,11 +179,17 @@ public final class VirtualMachine implements AutoCloseable {
             return;
         }
         KernelLoadResult kernel = KernelLoader.load(ram.memory(), config.kernel());
-        CommandLine cmdline = new CommandLine(config.cmdline().orElse(DEFAULT_CMDLINE));
+        List<String> added = devices.kernelParameters();
+        CommandLine cmdline = GuestCommandLine.of(config.cmdline(), added);
         byte[] initrd = config.initrd().map(Initrd::read).orElse(null);
-        BootEntry entry = kernel.hasPvhEntry() && config.format() != KernelFormat.BZIMAGE
-                ? PvhBootConfigurator.configure(ram.memory(), kernel, cmdline, initrd, config.memorySize())
-                : LinuxBootConfigurator.configure(ram.memory(), kernel, cmdline, initrd, config.memorySize());
+        BootEntry entry;
+        try {
+            entry = kernel.hasPvhEntry() && config.format() != KernelFormat.BZIMAGE
+                    ? PvhBootConfigurator.configure(ram.memory(), kernel, cmdline, initrd, config.memorySize())
+                    : LinuxBootConfigurator.configure(ram.memory(), kernel, cmdline, initrd, config.memorySize());
+        } catch (CommandLineTooLongException e) {
+            throw GuestCommandLine.tooLong(e, added);
+        }
         LOG.info("{}: {} entry at 0x{}", config.kernel(), entry.mode(), Long.toHexString(entry.rip()));
         VcpuSetup.enter(boot, entry.tables(), entry.controlRegisters(), entry.rip(), entry.rsp(), entry.rsi(),
                 entry.rbx());
@@ -187,6 +218,7 @@ public final class VirtualMachine implements AutoCloseable {
 
     /** Runs the VM until it stops and returns how it ended. */
     public VmExit run() throws InterruptedException {
+        devices.start();
         lifecycle.start(() -> threads.forEach(VcpuThread::kick));
         threads.forEach(VcpuThread::start);
         VmExit exit = lifecycle.awaitStop(0);
@@ -204,6 +236,7 @@ public final class VirtualMachine implements AutoCloseable {
 
     @Override
     public void close() {
+        devices.close();
         for (Vcpu v : vcpus) {
             v.close();
         }
