@@ -3,6 +3,8 @@ package dev.jvmm.core.devices;
 import dev.jvmm.devices.event.EventFd;
 import dev.jvmm.devices.virtio.QueueHandler;
 import dev.jvmm.devices.virtio.QueueNotifier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * QueueNotify writes that still reach the MMIO bus go to the same per-queue eventfds as the ioeventfds, so every
@@ -11,6 +13,8 @@ import dev.jvmm.devices.virtio.QueueNotifier;
  * could not be registered. Runs on vCPU threads and allocates nothing.
  */
 final class EventFdQueueNotifier implements QueueNotifier {
+    private static final Logger LOG = LoggerFactory.getLogger(EventFdQueueNotifier.class);
+
     private final EventFd[] queues;
 
     EventFdQueueNotifier(EventFd[] queues) {
@@ -19,6 +23,10 @@ final class EventFdQueueNotifier implements QueueNotifier {
 
     @Override
     public void queueNotified(QueueHandler handler, int queueIndex) {
+        if (LOG.isDebugEnabled()) {
+            // Normally rare: tells whether KVM's ioeventfds catch the driver's notifications.
+            LOG.debug("QueueNotify {} reached the bus (no ioeventfd matched)", queueIndex);
+        }
         // §4.2.3.3: the value is the queue index; a queue that does not exist has nothing to process.
         if (queueIndex >= 0 && queueIndex < queues.length) {
             queues[queueIndex].signal();
