@@ -81,7 +81,8 @@ final class BootCommand implements Callable<Integer> {
                     + " 52:54:00:12:34:56, counting up per device). Repeatable.")
     List<String> nets;
 
-    @Option(names = "--entropy", description = "Add a virtio entropy device fed by the host's SecureRandom.")
+    @Option(names = "--entropy",
+            description = "Add a virtio entropy device fed by the host kernel's random number generator.")
     boolean entropy;
 
     @Option(names = "--vsock", paramLabel = "cid=N,socket=PATH",

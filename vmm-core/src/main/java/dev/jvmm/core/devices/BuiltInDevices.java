@@ -2,6 +2,7 @@ package dev.jvmm.core.devices;
 
 import dev.jvmm.devices.virtio.blk.RawFileBackend;
 import dev.jvmm.devices.virtio.blk.VirtioBlock;
+import dev.jvmm.devices.virtio.rng.GetRandomSource;
 import dev.jvmm.devices.virtio.rng.VirtioRng;
 import java.io.IOException;
 
@@ -20,8 +21,9 @@ final class BuiltInDevices {
         }
     }
 
-    /** virtio-rng over {@code SecureRandom}. */
+    /** virtio-rng over the kernel's getrandom(2), which allocates nothing per request (SecureRandom does). */
     static BuiltDevice entropy(EntropySpec spec) {
-        return BuiltDevice.withoutResources(new VirtioRng());
+        GetRandomSource source = new GetRandomSource();
+        return new BuiltDevice(new VirtioRng(source), source);
     }
 }
