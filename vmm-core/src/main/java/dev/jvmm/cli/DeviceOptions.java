@@ -122,6 +122,27 @@ final class DeviceOptions {
     }
 
     private static UsageException usage(String option, String value, String problem) {
-        return new UsageException(option + " '" + value + "': " + problem);
+        return new UsageException(oneLine(option + " '" + value + "': " + problem));
+    }
+
+    /** Control characters written as escapes, so that whatever the user typed the message stays one line. */
+    static String oneLine(String text) {
+        StringBuilder b = new StringBuilder(text.length());
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            switch (c) {
+                case '\n' -> b.append("\\n");
+                case '\r' -> b.append("\\r");
+                case '\t' -> b.append("\\t");
+                default -> {
+                    if (c < 0x20 || c == 0x7f) {
+                        b.append(String.format("\\x%02x", (int) c));
+                    } else {
+                        b.append(c);
+                    }
+                }
+            }
+        }
+        return b.toString();
     }
 }

@@ -90,4 +90,11 @@ class DeviceOptionsTest {
         assertEquals("--vsock 'cid=3,socket=" + path + "': the socket path must be 1 to 107 bytes, not 108",
                 e.getMessage());
     }
+
+    @Test
+    void controlCharactersInAValueAreEscapedSoTheErrorStaysOneLine() {
+        UsageException e = assertThrows(UsageException.class, () -> DeviceOptions.disk("a.img,id=x\ny\u0001"));
+        assertEquals("--disk 'a.img,id=x\\ny\\x01': the id \"x\\ny\\x01\" has a character other than printable ASCII"
+                + " without space or comma", e.getMessage());
+    }
 }

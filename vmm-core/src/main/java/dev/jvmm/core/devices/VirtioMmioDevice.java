@@ -92,6 +92,8 @@ final class VirtioMmioDevice implements AutoCloseable {
             closer.push(name + " ioeventfd of queue " + q, () -> routing.ioeventfdDeassign(fd, notify));
         }
         mmio.register(slot.mmioBase(), DeviceSlot.WINDOW_SIZE, t);
+        LOG.debug("{}: window 0x{}, GSI {}, {} queue(s) notified through ioeventfds at 0x{}", name,
+                Long.toHexString(slot.mmioBase()), slot.gsi(), queueCount, Long.toHexString(slot.queueNotifyAddress()));
     }
 
     /** Starts the device thread (a backend device registers its fds first); before the guest runs. */
