@@ -1,5 +1,6 @@
 package dev.jvmm.cli;
 
+import dev.jvmm.core.devices.EntropySpec;
 import dev.jvmm.core.host.HostMemory;
 import dev.jvmm.core.vm.EntryMode;
 import dev.jvmm.core.vm.KernelFormat;
@@ -8,6 +9,7 @@ import dev.jvmm.core.vm.VirtualMachine;
 import dev.jvmm.core.vm.VmConfig;
 import dev.jvmm.core.vm.VmExit;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -18,7 +20,14 @@ import picocli.CommandLine.Option;
             "The guest's serial console (16550A UART at 0x3f8) goes to standard output."},
         footerHeading = "%nExamples:%n",
         footer = {"  jvmm boot --kernel bzImage --initrd initramfs.cpio --cmdline \"console=ttyS0\"",
-            "  jvmm boot --kernel guest.bin --format flat --entry long --load-address 0x100000"})
+            "  jvmm boot --kernel guest.bin --format flat --entry long --load-address 0x100000",
+            "  jvmm boot --kernel vmlinux --disk root.img --disk data.img,ro,id=data --entropy",
+            "",
+            "Virtio devices sit at 0xd0000000 + i * 0x1000 (virtio-mmio) with GSIs from 5,",
+            "in this order: disks, network devices, entropy, vsock. A Linux guest finds",
+            "them through the virtio_mmio.device= parameters jvmm appends to its command",
+            "line (CONFIG_VIRTIO_MMIO_CMDLINE_DEVICES). They need the in-kernel irqchip,",
+            "which they turn on."})
 final class BootCommand implements Callable<Integer> {
     @Option(names = "--kernel", required = true, paramLabel = "FILE",
             description = "Guest image: a Linux bzImage or ELF vmlinux, or a flat binary with --format flat.")
@@ -53,13 +62,32 @@ final class BootCommand implements Callable<Integer> {
     String cmdline;
 
     @Option(names = "--irqchip", negatable = true,
-            description = "Create the in-kernel irqchip and PIT (default: on for Linux, off for flat images so that"
-                    + " KVM reports their HLT; SMP needs it).")
+            description = "Create the in-kernel irqchip and PIT (default: on for Linux and with virtio devices, off"
+                    + " for flat images so that KVM reports their HLT; SMP and virtio devices need it).")
     Boolean irqchip;
 
     @Option(names = "--serial-output", paramLabel = "FILE",
             description = "Write the guest's serial console to FILE instead of standard output.")
     Path serialOutput;
+
+    @Option(names = "--disk", paramLabel = "PATH[,ro][,id=SERIAL]",
+            description = "Add a virtio block device over the raw image PATH (a whole number of 512-byte sectors,"
+                    + " locked while the VM runs); ro: read-only; id: the serial the guest reads (up to 20"
+                    + " characters). Repeatable.")
+    List<String> disks;
+
+    @Option(names = "--net", paramLabel = "tap=IFNAME[,mac=MAC]",
+            description = "Add a virtio network device on the host TAP interface IFNAME (default MAC"
+                    + " 52:54:00:12:34:56, counting up per device). Repeatable.")
+    List<String> nets;
+
+    @Option(names = "--entropy",
+            description = "Add a virtio entropy device fed by the host kernel's random number generator.")
+    boolean entropy;
+
+    @Option(names = "--vsock", paramLabel = "cid=N,socket=PATH",
+            description = "Add a virtio socket device: the guest's CID N (3 or more) and the host Unix socket PATH.")
+    String vsock;
 
     @Override
     public Integer call() throws Exception {
@@ -77,12 +105,30 @@ final class BootCommand implements Callable<Integer> {
         if (irqchip != null) {
             b.irqchip(irqchip);
         }
+        addDevices(b);
         VmConfig config = b.build().validate(HostMemory.totalBytes());
         VmExit exit;
         try (VirtualMachine vm = VirtualMachine.create(config)) {
             exit = vm.run();
         }
         return report(exit);
+    }
+
+    /** Devices in a fixed order, whatever the order of the options: disks, network devices, entropy, vsock. */
+    private void addDevices(VmConfig.Builder b) {
+        for (String d : disks != null ? disks : List.<String>of()) {
+            b.device(DeviceOptions.disk(d));
+        }
+        List<String> n = nets != null ? nets : List.of();
+        for (int i = 0; i < n.size(); i++) {
+            b.device(DeviceOptions.net(n.get(i), i));
+        }
+        if (entropy) {
+            b.device(new EntropySpec());
+        }
+        if (vsock != null) {
+            b.device(DeviceOptions.vsock(vsock));
+        }
     }
 
     private static int report(VmExit exit) {

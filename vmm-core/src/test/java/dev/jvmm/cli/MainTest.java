@@ -4,11 +4,14 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.jvmm.devices.virtio.blk.RawFileBackend;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -97,5 +100,66 @@ class MainTest {
             assertEquals(3, r.status());
             assertTrue(r.out().contains("/dev/kvm is not available on this host"), r.out());
         }
+    }
+
+    @Test
+    void bootHelpDocumentsTheDeviceOptions() {
+        Run r = jvmm("boot", "--help");
+        assertEquals(0, r.status());
+        for (String option : new String[] {"--disk=PATH[,ro][,id=SERIAL]", "--net=tap=IFNAME[,mac=MAC]", "--entropy",
+                "--vsock=cid=N,socket=PATH", "virtio_mmio.device="}) {
+            assertTrue(r.out().contains(option), option + " in " + r.out());
+        }
+    }
+
+    @Test
+    void deviceMistakesAreOneLineNamingOptionAndValueAndStatus2() throws Exception {
+        Path k = Files.write(dir.resolve("g.bin"), new byte[] {(byte) 0xf4});
+        Path odd = Files.write(dir.resolve("odd.img"), new byte[100]);
+        Path missing = dir.resolve("missing.img");
+        Path ok = Files.write(dir.resolve("ok.img"), new byte[512]);
+        record Case(List<String> options, String line) { }
+        List<Case> cases = List.of(
+                new Case(List.of("--disk", missing.toString()), "jvmm: --disk " + missing + ": no such file"),
+                new Case(List.of("--disk", odd.toString()), "jvmm: --disk " + odd + ": the image is 100 bytes, not a"
+                        + " whole number of 512-byte sectors"),
+                new Case(List.of("--disk", ok + ",rw"), "jvmm: --disk '" + ok + ",rw': unknown parameter 'rw' (expected"
+                        + " ro or id=SERIAL)"),
+                new Case(List.of("--net", "tap=tap0"), "jvmm: --net is not available in this build of jvmm"),
+                new Case(List.of("--vsock", "cid=3,socket=" + dir.resolve("v.sock")), "jvmm: --vsock is not available"
+                        + " in this build of jvmm"),
+                new Case(List.of("--vsock", "cid=1,socket=v.sock"), "jvmm: --vsock 'cid=1,socket=v.sock': the guest CID"
+                        + " 1 is reserved or out of range: give 3 to 4294967294"),
+                new Case(List.of("--entropy", "--no-irqchip"), "jvmm: --no-irqchip cannot be used with virtio devices"
+                        + " (--entropy): they interrupt the guest through the in-kernel irqchip"));
+        for (Case c : cases) {
+            List<String> args = new ArrayList<>(List.of("boot", "--kernel", k.toString(), "--format", "flat"));
+            args.addAll(c.options());
+            Run r = jvmm(args.toArray(String[]::new));
+            assertEquals(2, r.status(), String.join(" ", args) + " -> " + r.err());
+            assertEquals(c.line(), r.err().strip());
+        }
+    }
+
+    @Test
+    void diskImageInUseByAnotherVmIsStatus2() throws Exception {
+        Path k = Files.write(dir.resolve("g.bin"), new byte[] {(byte) 0xf4});
+        Path image = Files.write(dir.resolve("busy.img"), new byte[4096]);
+        try (RawFileBackend other = RawFileBackend.open(image, false)) {
+            Run r = jvmm("boot", "--kernel", k.toString(), "--format", "flat", "--disk", image.toString());
+            assertEquals(2, r.status(), r.err());
+            assertEquals(1, r.err().lines().count(), r.err());
+            assertTrue(r.err().startsWith("jvmm: --disk " + image + ": "), r.err());
+            assertTrue(r.err().contains("locked"), r.err());
+        }
+    }
+
+    @Test
+    void vsockGivenTwiceIsStatus2() throws Exception {
+        Path k = Files.write(dir.resolve("g.bin"), new byte[] {(byte) 0xf4});
+        Run r = jvmm("boot", "--kernel", k.toString(), "--vsock", "cid=3,socket=a", "--vsock", "cid=4,socket=b");
+        assertEquals(2, r.status(), r.err());
+        assertEquals(1, r.err().lines().count(), r.err());
+        assertTrue(r.err().contains("--vsock"), r.err());
     }
 }

@@ -46,13 +46,14 @@ public final class CommandLine {
     /**
      * Writes the command line at {@link Layout#CMDLINE_ADDRESS}, refusing one longer than {@code cmdlineSize}
      * bytes before the NUL; returns its guest address.
+     *
+     * @throws CommandLineTooLongException if it is longer
      */
     public long write(GuestMemory memory, long cmdlineSize) {
         byte[] bytes = bytes();
         long limit = Math.min(cmdlineSize, Layout.CMDLINE_MAX_SIZE - 1);
         if (bytes.length - 1 > limit) {
-            throw new BootException("kernel command line is " + (bytes.length - 1) + " bytes, the kernel takes at most "
-                    + limit);
+            throw new CommandLineTooLongException(bytes.length - 1, limit);
         }
         memory.write(Layout.CMDLINE_ADDRESS, bytes);
         return Layout.CMDLINE_ADDRESS;

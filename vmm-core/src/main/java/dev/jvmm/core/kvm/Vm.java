@@ -15,7 +15,7 @@ import java.lang.foreign.MemorySegment;
  * A virtual machine: the fd {@code KVM_CREATE_VM} returned. One method per VM ioctl (KVM API document §4), named
  * after it. Closing the VM closes its fd; vCPUs are closed by their owner first.
  */
-public final class Vm implements AutoCloseable {
+public final class Vm implements EventFdRouting, AutoCloseable {
     private final Kvm kvm;
     private final int fd;
     private final MemorySegment irqLevel;
@@ -84,28 +84,49 @@ public final class Vm implements AutoCloseable {
         }
     }
 
-    /** KVM_IRQFD: a write to eventfd {@code eventFd} injects GSI {@code gsi}. */
+    @Override
     public void irqfd(int eventFd, int gsi) {
+        irqfd(eventFd, gsi, 0, "KVM_IRQFD");
+    }
+
+    @Override
+    public void irqfdDeassign(int eventFd, int gsi) {
+        irqfd(eventFd, gsi, KVM_IRQFD_FLAG_DEASSIGN(), "KVM_IRQFD(DEASSIGN)");
+    }
+
+    private void irqfd(int eventFd, int gsi, int flags, String name) {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment s = arena.allocate(kvm_irqfd.layout());
             kvm_irqfd.fd(s, eventFd);
             kvm_irqfd.gsi(s, gsi);
-            Libc.ioctl(fd, KVM_IRQFD(), "KVM_IRQFD", s);
+            kvm_irqfd.flags(s, flags);
+            Libc.ioctl(fd, KVM_IRQFD(), name, s);
         }
     }
 
-    /**
-     * KVM_IOEVENTFD: a guest write of {@code length} bytes to {@code address} (MMIO, or port I/O when {@code pio})
-     * signals eventfd {@code eventFd} in the kernel, without an exit to user space.
-     */
-    public void ioeventfd(int eventFd, long address, int length, boolean pio) {
+    @Override
+    public void ioeventfd(int eventFd, IoEvent event) {
+        ioeventfd(eventFd, event, 0, "KVM_IOEVENTFD");
+    }
+
+    @Override
+    public void ioeventfdDeassign(int eventFd, IoEvent event) {
+        ioeventfd(eventFd, event, KVM_IOEVENTFD_FLAG_DEASSIGN(), "KVM_IOEVENTFD(DEASSIGN)");
+    }
+
+    private void ioeventfd(int eventFd, IoEvent event, int flags, String name) {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment s = arena.allocate(kvm_ioeventfd.layout());
-            kvm_ioeventfd.addr(s, address);
-            kvm_ioeventfd.len(s, length);
+            kvm_ioeventfd.addr(s, event.address());
+            kvm_ioeventfd.len(s, event.length());
             kvm_ioeventfd.fd(s, eventFd);
-            kvm_ioeventfd.flags(s, pio ? KVM_IOEVENTFD_FLAG_PIO() : 0);
-            Libc.ioctl(fd, KVM_IOEVENTFD(), "KVM_IOEVENTFD", s);
+            int f = flags | (event.pio() ? KVM_IOEVENTFD_FLAG_PIO() : 0);
+            if (event.datamatch().isPresent()) {
+                f |= KVM_IOEVENTFD_FLAG_DATAMATCH();
+                kvm_ioeventfd.datamatch(s, event.datamatch().getAsLong());
+            }
+            kvm_ioeventfd.flags(s, f);
+            Libc.ioctl(fd, KVM_IOEVENTFD(), name, s);
         }
     }
 

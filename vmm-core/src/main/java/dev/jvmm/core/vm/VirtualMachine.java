@@ -2,6 +2,10 @@ package dev.jvmm.core.vm;
 
 import dev.jvmm.core.boot.BootEntry;
 import dev.jvmm.core.boot.CommandLine;
+import dev.jvmm.core.boot.CommandLineTooLongException;
+import dev.jvmm.core.devices.DeviceRegistry;
+import dev.jvmm.core.devices.DeviceSlot;
+import dev.jvmm.core.devices.VirtioDevices;
 import dev.jvmm.core.boot.Initrd;
 import dev.jvmm.core.boot.KernelLoadResult;
 import dev.jvmm.core.boot.KernelLoader;
@@ -18,6 +22,7 @@ import dev.jvmm.core.x86.Layout;
 import dev.jvmm.core.x86.MpTable;
 import dev.jvmm.core.x86.PageTables;
 import dev.jvmm.core.x86.acpi.AcpiTables;
+import dev.jvmm.core.x86.acpi.MmioDeviceDescription;
 import dev.jvmm.devices.acpi.AcpiSleepControl;
 import dev.jvmm.devices.bus.Bus;
 import dev.jvmm.devices.i8042.I8042;
@@ -40,8 +45,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * One VM built from a {@link VmConfig}: KVM VM and vCPUs, guest RAM, the loaded guest, legacy devices on the port
- * bus, and one platform thread per vCPU. {@link #run()} starts it and returns how it ended; {@link #close()} releases
- * everything in reverse order.
+ * bus, virtio devices on the MMIO bus (each with its device thread, ioeventfds and irqfd), and one platform thread
+ * per vCPU. {@link #run()} starts it and returns how it ended; {@link #close()} releases everything in reverse
+ * order: device threads stop before the VM is closed.
  */
 public final class VirtualMachine implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(VirtualMachine.class);
@@ -60,10 +66,15 @@ public final class VirtualMachine implements AutoCloseable {
     private final Bus pio = new Bus("pio");
     private final Bus mmio = new Bus("mmio");
     private final OutputStream serialOut;
+    private final VirtioDevices devices;
     private Uart16550 uart;
 
-    private VirtualMachine(VmConfig config) {
+    private VirtualMachine(VmConfig config, VirtioDevices devices) {
         this.config = config;
+        this.devices = devices;
+        if (!devices.isEmpty() && !config.irqchip()) {
+            throw VmmException.badInput("virtio devices need the in-kernel irqchip: leave out --no-irqchip");
+        }
         this.kvm = Kvm.open();
         Vm v = null;
         GuestRam r = null;
@@ -90,7 +101,22 @@ public final class VirtualMachine implements AutoCloseable {
 
     /** Creates the VM, loads the guest and wires devices; nothing runs until {@link #run()}. */
     public static VirtualMachine create(VmConfig config) {
-        VirtualMachine machine = new VirtualMachine(config);
+        return create(config, DeviceRegistry.builtIn());
+    }
+
+    /**
+     * As {@link #create(VmConfig)}, with the device kinds of {@code registry}. Device backends are opened first, so
+     * that a missing or locked image is reported before KVM is touched.
+     */
+    public static VirtualMachine create(VmConfig config, DeviceRegistry registry) {
+        VirtioDevices devices = VirtioDevices.open(config.devices(), registry);
+        VirtualMachine machine;
+        try {
+            machine = new VirtualMachine(config, devices);
+        } catch (RuntimeException e) {
+            devices.close();
+            throw e;
+        }
         try {
             machine.setUp();
             return machine;
@@ -143,10 +169,14 @@ public final class VirtualMachine implements AutoCloseable {
             // Both descriptions of the CPUs and interrupt wiring: kernels built without CONFIG_X86_MPPARSE (Debian's
             // cloud kernels) read only ACPI; small guests of ours read the MP table.
             MpTable.write(ram.memory(), config.cpus());
-            AcpiTables.write(ram.memory(), config.cpus(), List.of());
+            // The DSDT lists the virtio-mmio devices too: kernels without CONFIG_VIRTIO_MMIO_CMDLINE_DEVICES (Debian's)
+            // find them only there.
+            AcpiTables.write(ram.memory(), config.cpus(), devices.slots().stream()
+                    .map(s -> new MmioDeviceDescription(s.mmioBase(), DeviceSlot.WINDOW_SIZE, s.gsi())).toList());
             pio.register(AcpiTables.SLEEP_CONTROL_PORT, AcpiSleepControl.REGISTER_COUNT, new AcpiSleepControl(
                     AcpiTables.S5_SLEEP_TYPE, () -> lifecycle.stop(StopReason.POWER_OFF)));
         }
+        devices.attach(vm, ram.memory(), mmio);
         loadGuest(vcpus.getFirst());
         int kick = Libc.sigrtmin() + 2;
         ExitDiagnosis diagnosis = new ExitDiagnosis();
@@ -161,11 +191,17 @@ public final class VirtualMachine implements AutoCloseable {
             return;
         }
         KernelLoadResult kernel = KernelLoader.load(ram.memory(), config.kernel());
-        CommandLine cmdline = new CommandLine(config.cmdline().orElse(DEFAULT_CMDLINE));
+        List<String> added = devices.kernelParameters();
+        CommandLine cmdline = GuestCommandLine.of(config.cmdline(), added);
         byte[] initrd = config.initrd().map(Initrd::read).orElse(null);
-        BootEntry entry = kernel.hasPvhEntry() && config.format() != KernelFormat.BZIMAGE
-                ? PvhBootConfigurator.configure(ram.memory(), kernel, cmdline, initrd, config.memorySize())
-                : LinuxBootConfigurator.configure(ram.memory(), kernel, cmdline, initrd, config.memorySize());
+        BootEntry entry;
+        try {
+            entry = kernel.hasPvhEntry() && config.format() != KernelFormat.BZIMAGE
+                    ? PvhBootConfigurator.configure(ram.memory(), kernel, cmdline, initrd, config.memorySize())
+                    : LinuxBootConfigurator.configure(ram.memory(), kernel, cmdline, initrd, config.memorySize());
+        } catch (CommandLineTooLongException e) {
+            throw GuestCommandLine.tooLong(e, added);
+        }
         LOG.info("{}: {} entry at 0x{}", config.kernel(), entry.mode(), Long.toHexString(entry.rip()));
         VcpuSetup.enter(boot, entry.tables(), entry.controlRegisters(), entry.rip(), entry.rsp(), entry.rsi(),
                 entry.rbx());
@@ -194,6 +230,7 @@ public final class VirtualMachine implements AutoCloseable {
 
     /** Runs the VM until it stops and returns how it ended. */
     public VmExit run() throws InterruptedException {
+        devices.start();
         lifecycle.start(() -> threads.forEach(VcpuThread::kick));
         threads.forEach(VcpuThread::start);
         VmExit exit = lifecycle.awaitStop(0);
@@ -211,6 +248,7 @@ public final class VirtualMachine implements AutoCloseable {
 
     @Override
     public void close() {
+        devices.close();
         for (Vcpu v : vcpus) {
             v.close();
         }

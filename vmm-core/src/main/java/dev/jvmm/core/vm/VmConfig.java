@@ -1,7 +1,11 @@
 package dev.jvmm.core.vm;
 
+import dev.jvmm.core.devices.DeviceSpec;
+import dev.jvmm.core.devices.DeviceSpecs;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 
@@ -16,11 +20,13 @@ import java.util.Optional;
  * @param cpus         number of vCPUs
  * @param initrd       initial ramdisk for Linux, if any
  * @param cmdline      kernel command line for Linux, if given (else jvmm's default)
- * @param irqchip      whether to create the in-kernel irqchip and PIT (Linux and SMP need it)
+ * @param irqchip      whether to create the in-kernel irqchip and PIT (Linux, SMP and virtio devices need it)
  * @param serialOutput where the UART's output goes; empty for standard output
+ * @param devices      virtio devices, in the order they get MMIO windows and GSIs
  */
 public record VmConfig(Path kernel, KernelFormat format, long loadAddress, EntryMode entry, long memorySize, int cpus,
-                       Optional<Path> initrd, Optional<String> cmdline, boolean irqchip, Optional<Path> serialOutput) {
+                       Optional<Path> initrd, Optional<String> cmdline, boolean irqchip, Optional<Path> serialOutput,
+                       List<DeviceSpec> devices) {
 
     /** Smallest guest RAM jvmm accepts: room for the boot structures below 1 MiB and a kernel above. */
     public static final long MIN_MEMORY = 2L << 20;
@@ -37,6 +43,7 @@ public record VmConfig(Path kernel, KernelFormat format, long loadAddress, Entry
         Objects.requireNonNull(initrd, "initrd");
         Objects.requireNonNull(cmdline, "cmdline");
         Objects.requireNonNull(serialOutput, "serialOutput");
+        devices = List.copyOf(devices);
     }
 
     public static Builder builder(Path kernel) {
@@ -68,6 +75,11 @@ public record VmConfig(Path kernel, KernelFormat format, long loadAddress, Entry
             throw VmmException.badInput("--cpus " + cpus + " needs the in-kernel irqchip (its local APICs wake the"
                     + " other CPUs): add --irqchip");
         }
+        if (!devices.isEmpty() && !irqchip) {
+            throw VmmException.badInput("--no-irqchip cannot be used with virtio devices (" + devices.getFirst().describe()
+                    + "): they interrupt the guest through the in-kernel irqchip");
+        }
+        DeviceSpecs.validate(devices);
         if (format == KernelFormat.FLAT) {
             if (initrd.isPresent() || cmdline.isPresent()) {
                 throw VmmException.badInput("--initrd and --cmdline are for Linux kernels, not --format flat");
@@ -108,6 +120,7 @@ public record VmConfig(Path kernel, KernelFormat format, long loadAddress, Entry
         private String cmdline;
         private Boolean irqchip;
         private Path serialOutput;
+        private final List<DeviceSpec> devices = new ArrayList<>();
 
         private Builder(Path kernel) {
             this.kernel = Objects.requireNonNull(kernel, "kernel");
@@ -122,13 +135,16 @@ public record VmConfig(Path kernel, KernelFormat format, long loadAddress, Entry
         public Builder cmdline(String v) { cmdline = v; return this; }
         public Builder irqchip(boolean v) { irqchip = v; return this; }
         public Builder serialOutput(Path v) { serialOutput = v; return this; }
+        /** Adds a virtio device after those added before. */
+        public Builder device(DeviceSpec v) { devices.add(Objects.requireNonNull(v, "device")); return this; }
 
         public VmConfig build() {
             long load = loadAddress >= 0 ? loadAddress : defaultLoadAddress(entry);
-            // A flat guest runs without the in-kernel irqchip unless asked, so that KVM reports its HLT.
-            boolean chip = irqchip != null ? irqchip : format != KernelFormat.FLAT;
+            // A flat guest runs without the in-kernel irqchip unless asked, so that KVM reports its HLT; virtio
+            // devices need it for their irqfds, so they turn it on (validate() refuses an explicit --no-irqchip).
+            boolean chip = irqchip != null ? irqchip : format != KernelFormat.FLAT || !devices.isEmpty();
             return new VmConfig(kernel, format, load, entry, memorySize, cpus, Optional.ofNullable(initrd),
-                    Optional.ofNullable(cmdline), chip, Optional.ofNullable(serialOutput));
+                    Optional.ofNullable(cmdline), chip, Optional.ofNullable(serialOutput), devices);
         }
 
         private static long defaultLoadAddress(EntryMode entry) {

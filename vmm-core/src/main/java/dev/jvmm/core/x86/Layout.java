@@ -1,6 +1,7 @@
 package dev.jvmm.core.x86;
 
 import java.util.List;
+import java.util.stream.IntStream;
 
 /**
  * The guest-physical address map of a jvmm x86-64 guest: where the VMM puts its boot structures below 1 MiB, where
@@ -65,6 +66,30 @@ public final class Layout {
     public static final long VIRTIO_MMIO_START = 0xD000_0000L;
     public static final long VIRTIO_MMIO_SIZE = 0x1000;
     public static final long VIRTIO_MMIO_END = 0xE000_0000L;
+
+    /** Pins of KVM's in-kernel I/O APIC: GSIs 0 to 23 (KVM_IOAPIC_NUM_PINS). */
+    public static final int IOAPIC_PINS = 24;
+
+    /**
+     * GSIs of the virtio-mmio devices, one each in device order: 5 upward, clear of the legacy devices' ISA IRQs
+     * (PIT 0, i8042 keyboard 1, COM1 4) and of those Linux claims on a PC whether or not we emulate anything
+     * behind them: 8 (rtc_cmos, for our CMOS) and 12 (the i8042 AUX port, which our i8042 answers in its probe).
+     * All are ISA-style edge-triggered, active-high pins in the MP table, which is what an irqfd injects.
+     */
+    private static final int[] VIRTIO_GSIS = IntStream.range(5, IOAPIC_PINS)
+            .filter(gsi -> gsi != 8 && gsi != 12).toArray();
+
+    /** Most virtio-mmio devices one VM can have: one GSI each. */
+    public static final int VIRTIO_MAX_DEVICES = VIRTIO_GSIS.length;
+
+    /** The GSI (I/O APIC pin) of virtio-mmio device {@code index} (0-based). */
+    public static int virtioGsi(int index) {
+        if (index < 0 || index >= VIRTIO_GSIS.length) {
+            throw new IllegalArgumentException("no GSI for virtio device index " + index + ": at most "
+                    + VIRTIO_MAX_DEVICES + " devices");
+        }
+        return VIRTIO_GSIS[index];
+    }
 
     /** Guest address of the virtio-mmio window of device {@code index} (0-based). */
     public static long virtioMmioAddress(int index) {

@@ -38,9 +38,11 @@ class CommandLineTest {
     @Test
     void refusesCommandLineLongerThanCmdlineSize() {
         try (TestMemory t = new TestMemory(1 << 20)) {
-            BootException e = assertThrows(BootException.class,
+            CommandLineTooLongException e = assertThrows(CommandLineTooLongException.class,
                     () -> new CommandLine("a".repeat(2048)).write(t.memory, 2047));
             assertTrue(e.getMessage().contains("2048 bytes"), e.getMessage());
+            assertEquals(2048, e.length());
+            assertEquals(2047, e.limit());
         }
     }
 

@@ -68,4 +68,29 @@ class LayoutTest {
         assertThrows(IllegalArgumentException.class, () -> Layout.virtioMmioAddress(-1));
         assertThrows(IllegalArgumentException.class, () -> Layout.virtioMmioAddress(0x10000));
     }
+
+    @Test
+    void virtioGsisStartAtFiveAndStayClearOfTheLegacyIrqs() {
+        List<Integer> gsis = new java.util.ArrayList<>();
+        for (int i = 0; i < Layout.VIRTIO_MAX_DEVICES; i++) {
+            gsis.add(Layout.virtioGsi(i));
+        }
+        assertEquals(List.of(5, 6, 7, 9, 10, 11, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23), gsis);
+        assertEquals(MpTable.IRQ_COUNT, Layout.IOAPIC_PINS, "every GSI is an I/O APIC pin listed in the MP table");
+        for (int legacy : new int[] {0, 1, 4, 8, 12}) { // PIT, keyboard, COM1, RTC, i8042 AUX
+            assertTrue(!gsis.contains(legacy), "GSI " + legacy);
+        }
+        assertThrows(IllegalArgumentException.class, () -> Layout.virtioGsi(Layout.VIRTIO_MAX_DEVICES));
+        assertThrows(IllegalArgumentException.class, () -> Layout.virtioGsi(-1));
+    }
+
+    @Test
+    void virtioWindowsArePagesInTheMmioHoleClearOfTheApics() {
+        for (int i = 0; i < Layout.VIRTIO_MAX_DEVICES; i++) {
+            long base = Layout.virtioMmioAddress(i);
+            assertEquals(0xD000_0000L + 0x1000L * i, base);
+            assertTrue(base >= Layout.MMIO_HOLE_START && base + Layout.VIRTIO_MMIO_SIZE <= Layout.IOAPIC_ADDRESS);
+        }
+        assertThrows(IllegalArgumentException.class, () -> Layout.virtioMmioAddress(-1));
+    }
 }

@@ -78,6 +78,8 @@ public final class VirtioMmioTransport implements BusDevice, QueueHandler, Devic
     /** Set by the device thread; kept apart from {@code status} so that it never needs the register lock. */
     private volatile boolean needsReset;
     private volatile String needsResetReason;
+    /** Set by {@link #fail}: the device stays in DEVICE_NEEDS_RESET, through driver resets too. */
+    private volatile boolean failed;
     private int deviceFeaturesSel;
     private int driverFeaturesSel;
     private long driverFeatures;
@@ -248,6 +250,10 @@ public final class VirtioMmioTransport implements BusDevice, QueueHandler, Devic
 
     private void activate() {
         synchronized (deviceLock) {
+            if (failed) {
+                needsReset(needsResetReason);
+                return;
+            }
             try {
                 boolean eventIdx = (driverFeatures & VirtioFeatures.VIRTIO_F_RING_EVENT_IDX) != 0;
                 for (SplitQueue queue : queues) {
@@ -259,7 +265,7 @@ public final class VirtioMmioTransport implements BusDevice, QueueHandler, Devic
                 device.activate(memory, queues.clone(), driverFeatures, interrupt);
                 activated = true;
             } catch (RuntimeException e) {
-                needsReset(e);
+                needsReset(e.getMessage());
             }
         }
     }
@@ -273,7 +279,7 @@ public final class VirtioMmioTransport implements BusDevice, QueueHandler, Devic
             }
         }
         status = 0;
-        needsReset = false;
+        needsReset = failed;
         deviceFeaturesSel = 0;
         driverFeaturesSel = 0;
         driverFeatures = 0;
@@ -291,7 +297,7 @@ public final class VirtioMmioTransport implements BusDevice, QueueHandler, Devic
             try {
                 device.processQueue(queueIndex);
             } catch (RuntimeException e) {
-                needsReset(e);
+                needsReset(e.getMessage());
             }
         }
     }
@@ -310,18 +316,30 @@ public final class VirtioMmioTransport implements BusDevice, QueueHandler, Devic
             try {
                 work.run();
             } catch (RuntimeException e) {
-                needsReset(e);
+                needsReset(e.getMessage());
             }
             return true;
         }
     }
 
+    /**
+     * The VMM side of the device broke (its device thread lost a notification source, say), not the driver: the
+     * device enters DEVICE_NEEDS_RESET and stays there, since a driver reset cannot bring back what the VMM lost;
+     * the driver sees a configuration change notification (§2.1.2) and the rest of the VM keeps running.
+     */
+    public void fail(String reason) {
+        synchronized (deviceLock) {
+            failed = true;
+            needsReset(reason);
+        }
+    }
+
     /** §2.1.2: stop using the device and tell the driver through a configuration change notification. */
-    private void needsReset(RuntimeException cause) {
+    private void needsReset(String reason) {
         activated = false;
-        needsResetReason = cause.getMessage();
+        needsResetReason = reason;
         // DEBUG: the guest can trigger this at will, so it must not flood the log; the VMM reads the reason.
-        LOG.log(System.Logger.Level.DEBUG, "virtio device {0} needs reset: {1}", device.deviceType(), cause.getMessage());
+        LOG.log(System.Logger.Level.DEBUG, "virtio device {0} needs reset: {1}", device.deviceType(), reason);
         needsReset = true;
         interrupt.signalConfigChange();
     }

@@ -231,6 +231,21 @@ class VirtioMmioTransportTest {
     }
 
     @Test
+    void vmmFailureKeepsNeedsResetThroughDriverResets() {
+        driver.start(queue);
+        transport.fail("queue 0 eventfd: EBADF");
+        assertEquals(DEVICE_NEEDS_RESET, driver.status() & DEVICE_NEEDS_RESET);
+        assertEquals(INTERRUPT_CONFIG_CHANGE, driver.interruptStatus() & INTERRUPT_CONFIG_CHANGE);
+        driver.write(STATUS, 0);
+        assertEquals(DEVICE_NEEDS_RESET, driver.status(), "a driver reset cannot repair the VMM side");
+        driver.start(queue);
+        queue.submit(writable(DATA, 8));
+        driver.notifyQueue(0);
+        assertEquals(0, device.processed, "a failed device is never activated again");
+        assertEquals("queue 0 eventfd: EBADF", transport.needsResetReason());
+    }
+
+    @Test
     void invalidQueueSetupSetsNeedsResetOnDriverOk() {
         driver.negotiate(driver.deviceFeatures());
         driver.write(QUEUE_SEL, 0);

@@ -1,0 +1,29 @@
+package dev.jvmm.core.devices;
+
+import dev.jvmm.devices.virtio.blk.RawFileBackend;
+import dev.jvmm.devices.virtio.blk.VirtioBlock;
+import dev.jvmm.devices.virtio.rng.GetRandomSource;
+import dev.jvmm.devices.virtio.rng.VirtioRng;
+import java.io.IOException;
+
+/** The factories of the device kinds this module builds itself: one small method per kind. */
+final class BuiltInDevices {
+    private BuiltInDevices() {}
+
+    /** virtio-blk over a raw image, locked for the life of the VM so that two VMs never share a writable image. */
+    static BuiltDevice disk(DiskSpec spec) throws IOException {
+        RawFileBackend backend = RawFileBackend.open(spec.path(), spec.readOnly());
+        try {
+            return new BuiltDevice(new VirtioBlock(backend, spec.serial().orElse("")), backend);
+        } catch (RuntimeException e) {
+            backend.close();
+            throw e;
+        }
+    }
+
+    /** virtio-rng over the kernel's getrandom(2), which allocates nothing per request (SecureRandom does). */
+    static BuiltDevice entropy(EntropySpec spec) {
+        GetRandomSource source = new GetRandomSource();
+        return new BuiltDevice(new VirtioRng(source), source);
+    }
+}
