@@ -29,8 +29,9 @@ final class NetDriver {
     final RecordingLine line = new RecordingLine();
     final VirtioMmioTransport transport;
     final MmioDriver mmio;
-    final VirtqueueDriver rx;
-    final VirtqueueDriver tx;
+    private final int queueSize;
+    VirtqueueDriver rx;
+    VirtqueueDriver tx;
     private final Map<Integer, List<Buffer>> rxChains = new HashMap<>();
     private long nextData = DATA;
     private int rxSeen;
@@ -42,8 +43,21 @@ final class NetDriver {
     NetDriver(VirtioNet device, int queueSize) {
         transport = new VirtioMmioTransport(device, memory, line, QueueNotifier.SYNCHRONOUS);
         mmio = new MmioDriver(transport);
+        this.queueSize = queueSize;
+        layOutQueues();
+    }
+
+    private void layOutQueues() {
         rx = new VirtqueueDriver(memory, RAM, queueSize);
         tx = new VirtqueueDriver(memory, RAM + 0x8000, queueSize);
+        rxChains.clear();
+        rxSeen = 0;
+    }
+
+    /** Writes 0 to Status, as a driver resetting the device does, and lays out fresh, empty queues. */
+    void resetDevice() {
+        mmio.write(VirtioMmioTransport.STATUS, 0);
+        layOutQueues();
     }
 
     /** Negotiates what the device offers of {@code wanted}, sets up both queues, DRIVER_OK; returns the features. */

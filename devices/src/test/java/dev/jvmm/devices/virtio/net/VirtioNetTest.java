@@ -99,7 +99,7 @@ class VirtioNetTest {
         assertEquals(List.of(), backend.offloadHistory(), "nothing is turned on before the driver accepts it");
         d.start(PLAIN | VIRTIO_NET_F_GUEST_CSUM | VIRTIO_NET_F_GUEST_TSO4 | VIRTIO_NET_F_GUEST_ECN);
         assertEquals(TUN_F_CSUM | TUN_F_TSO4 | TUN_F_TSO_ECN, backend.offloads());
-        d.mmio.write(VirtioMmioTransport.STATUS, 0);
+        d.resetDevice();
         assertEquals(0, backend.offloads());
         d.start(PLAIN | VIRTIO_NET_F_GUEST_TSO4 | VIRTIO_NET_F_GUEST_UFO);
         assertEquals(0, backend.offloads(), "segmentation offloads need GUEST_CSUM (§5.1.3.1)");
@@ -391,15 +391,14 @@ class VirtioNetTest {
         d.start(EVERYTHING);
         d.postRx(1526);
         d.notifyRx();
-        d.mmio.write(VirtioMmioTransport.STATUS, 0);
-        NetDriver again = new NetDriver(device);
-        again.start(EVERYTHING);
+        d.resetDevice();
+        d.start(EVERYTHING);
         backend.inject(NetDriver.concat(plainHeader(), ethernetFrame(MAC, 60, 29)));
-        again.notifyRx();
-        assertEquals(0, again.rxUsed(), "the old chain is not used after reset");
-        again.postRx(1526);
-        again.notifyRx();
-        assertEquals(1, again.rxUsed());
+        d.notifyRx();
+        assertEquals(0, d.rxUsed(), "the old chain is not used after reset");
+        d.postRx(1526);
+        d.notifyRx();
+        assertEquals(1, d.rxUsed());
     }
 
     @Test
