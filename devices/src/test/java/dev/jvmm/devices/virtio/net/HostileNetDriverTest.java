@@ -13,6 +13,7 @@ import dev.jvmm.devices.virtio.MmioDriver;
 import dev.jvmm.devices.virtio.QueueNotifier;
 import dev.jvmm.devices.virtio.RecordingLine;
 import dev.jvmm.devices.virtio.VirtioDevice;
+import dev.jvmm.devices.virtio.VirtioFeatures;
 import dev.jvmm.devices.virtio.VirtioInterrupt;
 import dev.jvmm.devices.virtio.VirtqueueDriver;
 import dev.jvmm.devices.virtio.mmio.VirtioMmioTransport;
@@ -88,9 +89,9 @@ class HostileNetDriverTest {
         MmioDriver driver = new MmioDriver(transport);
         VirtqueueDriver rx = new VirtqueueDriver(memory, RX_RING, size);
         VirtqueueDriver tx = new VirtqueueDriver(memory, TX_RING, size);
-        long features = driver.deviceFeatures() & acceptedMask | dev.jvmm.devices.virtio.VirtioFeatures.VIRTIO_F_VERSION_1;
-        features = eventIdx ? features | dev.jvmm.devices.virtio.VirtioFeatures.VIRTIO_F_RING_EVENT_IDX
-                : features & ~dev.jvmm.devices.virtio.VirtioFeatures.VIRTIO_F_RING_EVENT_IDX;
+        long features = driver.deviceFeatures() & acceptedMask | VirtioFeatures.VIRTIO_F_VERSION_1;
+        features = eventIdx ? features | VirtioFeatures.VIRTIO_F_RING_EVENT_IDX
+                : features & ~VirtioFeatures.VIRTIO_F_RING_EVENT_IDX;
         driver.negotiate(features);
         driver.setupQueue(VirtioNet.RX_QUEUE, rx);
         driver.setupQueue(VirtioNet.TX_QUEUE, tx);
