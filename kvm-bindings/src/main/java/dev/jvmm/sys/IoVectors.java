@@ -8,6 +8,7 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.util.Arrays;
+import java.util.Objects;
 
 /**
  * A reusable native array of {@code struct iovec} for {@link Libc#readvNoThrow} and {@link Libc#writevNoThrow}:
@@ -61,21 +62,32 @@ public final class IoVectors implements AutoCloseable {
      * full. An empty buffer takes no entry.
      */
     public boolean add(MemorySegment buffer) {
-        if (!buffer.isNative()) {
+        return add(buffer, 0, buffer.byteSize());
+    }
+
+    /**
+     * Appends {@code [offset, offset + length)} of {@code segment} (native) as the next entry, without making a
+     * slice; returns false, adding nothing, when the array is full. An empty range takes no entry.
+     *
+     * @throws IndexOutOfBoundsException if the range is not inside {@code segment}
+     */
+    public boolean add(MemorySegment segment, long offset, long length) {
+        if (!segment.isNative()) {
             throw new IllegalArgumentException("an iovec needs native memory, not a heap segment");
         }
-        if (buffer.byteSize() == 0) {
+        Objects.checkFromIndexSize(offset, length, segment.byteSize());
+        if (length == 0) {
             return true;
         }
         if (count == scopes.length) {
             return false;
         }
         long at = count * ENTRY;
-        array.set(JAVA_LONG, at + BASE, buffer.address());
-        array.set(JAVA_LONG, at + LEN, buffer.byteSize());
-        scopes[count++] = buffer.scope();
-        byteSize += buffer.byteSize();
-        readOnly |= buffer.isReadOnly();
+        array.set(JAVA_LONG, at + BASE, segment.address() + offset);
+        array.set(JAVA_LONG, at + LEN, length);
+        scopes[count++] = segment.scope();
+        byteSize += length;
+        readOnly |= segment.isReadOnly();
         return true;
     }
 

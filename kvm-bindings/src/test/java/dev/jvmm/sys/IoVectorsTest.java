@@ -85,6 +85,23 @@ class IoVectorsTest {
     }
 
     @Test
+    void aRangeOfASegmentIsAnEntryAndMustLieInside() throws Exception {
+        Path file = dir.resolve("range");
+        int fd = Libc.open(file.toString(), libc_h.O_RDWR() | libc_h.O_CREAT(), 0600);
+        try (Arena arena = Arena.ofConfined(); IoVectors iov = new IoVectors(2)) {
+            MemorySegment text = arena.allocateFrom("0123456789", StandardCharsets.US_ASCII);
+            assertTrue(iov.add(text, 2, 3));
+            assertTrue(iov.add(text, 9, 1));
+            assertThrows(IndexOutOfBoundsException.class, () -> iov.add(text, 9, 3));
+            assertThrows(IndexOutOfBoundsException.class, () -> iov.add(text, -1, 1));
+            assertEquals(4, Libc.writevNoThrow(fd, iov));
+        } finally {
+            Libc.close(fd);
+        }
+        assertEquals("2349", Files.readString(file));
+    }
+
+    @Test
     void neverHandsTheKernelFreedOrReadOnlyMemory() throws Exception {
         Path file = dir.resolve("in");
         Files.writeString(file, "data");

@@ -95,7 +95,7 @@ final class Receiver implements AutoCloseable {
                 counters.rxFrameDropped();
                 continue;
             }
-            held.write(0, header, 0, VirtioNetHeader.BYTES);
+            ChainBuffers.writeStart(memory, held, header);
             queue.addUsed(memory, held.headIndex(), (int) n);
             held = null;
             counters.received(n - VirtioNetHeader.BYTES);
@@ -117,21 +117,9 @@ final class Receiver implements AutoCloseable {
             return false;
         }
         vectors.clear().add(headerSlot);
-        long skip = VirtioNetHeader.BYTES;
-        long room = VirtioNet.MAX_FRAME_BYTES;
-        for (int i = chain.firstWritableIndex(); i < chain.descriptorCount() && room > 0; i++) {
-            long piece = chain.length(i);
-            if (skip >= piece) {
-                skip -= piece;
-                continue;
-            }
-            long take = Math.min(piece - skip, room);
-            if (!vectors.add(memory.slice(chain.address(i) + skip, take))) {
-                break; // more pieces than one readv takes: the chain holds what fits
-            }
-            room -= take;
-            skip = 0;
-        }
+        // With more pieces than one readv takes, the chain holds what fits.
+        ChainBuffers.addTo(vectors, memory, chain, chain.firstWritableIndex(), chain.descriptorCount(),
+                VirtioNetHeader.BYTES, VirtioNet.MAX_FRAME_BYTES);
         held = chain;
         return true;
     }

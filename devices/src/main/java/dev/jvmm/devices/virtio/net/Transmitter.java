@@ -49,25 +49,17 @@ final class Transmitter implements AutoCloseable {
             counters.txMalformedChain();
             return;
         }
-        chain.read(0, header, 0, VirtioNetHeader.BYTES);
+        ChainBuffers.readStart(memory, chain, header);
         if (!VirtioNetHeader.checkTransmit(header, acked)) {
             counters.txMalformedChain();
             return;
         }
         MemorySegment.copy(header, 0, checkedHeader, ValueLayout.JAVA_BYTE, 0, VirtioNetHeader.BYTES);
         vectors.clear().add(checkedHeader);
-        long skip = VirtioNetHeader.BYTES;
-        for (int i = 0; i < chain.firstWritableIndex(); i++) {
-            long piece = chain.length(i);
-            if (skip >= piece) {
-                skip -= piece;
-                continue;
-            }
-            if (!vectors.add(memory.slice(chain.address(i) + skip, piece - skip))) {
-                counters.txMalformedChain();
-                return;
-            }
-            skip = 0;
+        if (!ChainBuffers.addTo(vectors, memory, chain, 0, chain.firstWritableIndex(), VirtioNetHeader.BYTES,
+                Long.MAX_VALUE)) {
+            counters.txMalformedChain(); // more pieces than one writev takes
+            return;
         }
         long written = backend.writeFrame(vectors);
         if (written < 0) {
