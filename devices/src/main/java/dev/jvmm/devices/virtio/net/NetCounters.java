@@ -21,7 +21,7 @@ public final class NetCounters {
 
     public long txBytes() { return txBytes; }
 
-    /** Transmit chains dropped for breaking §5.1.6.2: too short or long, a header the features forbid. */
+    /** Transmit chains dropped for breaking §5.1.6.2: too short or long, a header the features forbid or wrong. */
     public long txMalformed() { return txMalformed; }
 
     /** Frames the backend refused (a TAP that is down answers EIO). */

@@ -11,7 +11,8 @@ import java.lang.foreign.ValueLayout;
 /**
  * The transmit queue (virtio 1.2 §5.1.6.2): each chain's device-readable bytes are a header and one Ethernet frame.
  * The checked copy of the header and the guest's frame buffers, in place, go to the backend as one gather write. A
- * chain that is too short or too long, has more pieces than one writev takes, or whose header the features forbid,
+ * chain that is too short or too long, has more pieces than one writev takes, or whose header the features forbid
+ * or points outside the frame,
  * is returned unsent and counted; so is a frame the backend refuses. Allocates nothing per frame.
  */
 final class Transmitter implements AutoCloseable {
@@ -50,7 +51,7 @@ final class Transmitter implements AutoCloseable {
             return;
         }
         ChainBuffers.readStart(memory, chain, header);
-        if (!VirtioNetHeader.checkTransmit(header, acked)) {
+        if (!VirtioNetHeader.checkTransmit(header, acked, length - VirtioNetHeader.BYTES)) {
             counters.txMalformedChain();
             return;
         }

@@ -31,22 +31,28 @@ public final class VirtioNetHeader {
 
     static final int FLAGS = 0;
     static final int GSO_TYPE = 1;
+    static final int GSO_SIZE = 4;
+    static final int CSUM_START = 6;
+    static final int CSUM_OFFSET = 8;
     static final int NUM_BUFFERS = 10;
 
     private VirtioNetHeader() { }
 
     /**
-     * Checks a transmit header against the features the driver accepted (§5.1.6.2.1) and clears what the device
-     * must ignore (§5.1.6.2.2: unknown flag bits; num_buffers). Returns false when the frame must be dropped: a
-     * partial checksum without VIRTIO_NET_F_CSUM, or a GSO type that is unknown or whose HOST_* feature is missing.
+     * Checks the header of a transmitted frame of {@code frameLength} bytes against the features the driver
+     * accepted (§5.1.6.2.1) and clears what the device must ignore (§5.1.6.2.2: unknown flag bits; num_buffers).
+     * Returns false when the frame must be dropped: a partial checksum without VIRTIO_NET_F_CSUM or whose checksum
+     * field lies outside the frame, or a GSO type that is unknown, lacks its HOST_* feature or has no gso_size.
      */
-    static boolean checkTransmit(byte[] header, long acked) {
+    static boolean checkTransmit(byte[] header, long acked, long frameLength) {
         int flags = header[FLAGS] & VIRTIO_NET_HDR_F_NEEDS_CSUM;
-        if (flags != 0 && (acked & VIRTIO_NET_F_CSUM) == 0) {
+        if (flags != 0 && ((acked & VIRTIO_NET_F_CSUM) == 0
+                || u16(header, CSUM_START) + u16(header, CSUM_OFFSET) + 2 > frameLength)) {
             return false;
         }
-        if (!gsoAllowed(header[GSO_TYPE] & 0xff, acked, VIRTIO_NET_F_HOST_TSO4, VIRTIO_NET_F_HOST_TSO6,
-                VIRTIO_NET_F_HOST_UFO, VIRTIO_NET_F_HOST_ECN)) {
+        int gsoType = header[GSO_TYPE] & 0xff;
+        if (!gsoAllowed(gsoType, acked, VIRTIO_NET_F_HOST_TSO4, VIRTIO_NET_F_HOST_TSO6, VIRTIO_NET_F_HOST_UFO,
+                VIRTIO_NET_F_HOST_ECN) || gsoType != VIRTIO_NET_HDR_GSO_NONE && u16(header, GSO_SIZE) == 0) {
             return false;
         }
         header[FLAGS] = (byte) flags;
@@ -71,6 +77,10 @@ public final class VirtioNetHeader {
         header[NUM_BUFFERS] = 1;
         header[NUM_BUFFERS + 1] = 0;
         return true;
+    }
+
+    private static int u16(byte[] header, int offset) {
+        return (header[offset] & 0xff) | (header[offset + 1] & 0xff) << 8;
     }
 
     private static boolean gsoAllowed(int gsoType, long acked, long tso4, long tso6, long ufo, long ecn) {

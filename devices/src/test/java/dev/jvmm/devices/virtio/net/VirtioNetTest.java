@@ -50,7 +50,6 @@ class VirtioNetTest {
         }
     }
 
-    // ---- features and configuration
 
     @Test
     void offersMacStatusAndNoOffloadOverABackendWithout() {
@@ -105,7 +104,6 @@ class VirtioNetTest {
         assertEquals(0, backend.offloads(), "segmentation offloads need GUEST_CSUM (§5.1.3.1)");
     }
 
-    // ---- transmit
 
     @Test
     void transmitsTheHeaderAndFrameOfAChainInOnePiece() {
@@ -185,15 +183,18 @@ class VirtioNetTest {
         d.send(header(0, VIRTIO_NET_HDR_GSO_TCPV4 | VIRTIO_NET_HDR_GSO_ECN, 1400, 0, 0), frame); // no HOST_ECN
         d.send(header(0, VIRTIO_NET_HDR_GSO_ECN, 0, 0, 0), frame);               // ECN on nothing
         d.send(header(0, 5, 1400, 0, 0), frame);                                 // USO, never offered
+        d.send(header(0, VIRTIO_NET_HDR_GSO_TCPV4, 0, 0, 0), frame);             // GSO without gso_size
+        d.send(header(VIRTIO_NET_HDR_F_NEEDS_CSUM, 0, 0, 90, 9), frame);         // checksum field past the end
         d.send(plainHeader(), new byte[VirtioNet.ETH_HLEN - 1]);                 // runt
         d.send(new byte[VirtioNetHeader.BYTES - 1], new byte[0]);                 // not even a header
         d.send(plainHeader(), new byte[VirtioNet.MAX_FRAME_BYTES + 1]);          // larger than any frame
         assertEquals(List.of(), backend.outbound());
-        assertEquals(8, device.counters().txMalformed());
-        assertEquals(8, d.tx.usedIdx(), "every dropped chain is still returned");
+        assertEquals(10, device.counters().txMalformed());
+        assertEquals(10, d.tx.usedIdx(), "every dropped chain is still returned");
         d.send(header(0, VIRTIO_NET_HDR_GSO_TCPV4, 1400, 0, 0), frame);
+        d.send(header(VIRTIO_NET_HDR_F_NEEDS_CSUM, 0, 0, 90, 8), frame);         // the last two bytes
         d.send(plainHeader(), new byte[VirtioNet.MAX_FRAME_BYTES]);
-        assertEquals(2, backend.outbound().size());
+        assertEquals(3, backend.outbound().size());
         assertFalse(d.needsReset());
     }
 
@@ -259,7 +260,6 @@ class VirtioNetTest {
         assertEquals(List.of(), backend.outbound());
     }
 
-    // ---- receive
 
     @Test
     void receivesAFrameIntoOneBufferWithNumBuffersOne() {
