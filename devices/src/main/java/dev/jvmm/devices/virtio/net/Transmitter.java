@@ -11,9 +11,9 @@ import java.lang.foreign.ValueLayout;
 /**
  * The transmit queue (virtio 1.2 §5.1.6.2): each chain's device-readable bytes are a header and one Ethernet frame.
  * The checked copy of the header and the guest's frame buffers, in place, go to the backend as one gather write. A
- * chain that is too short or too long, has more pieces than one writev takes, or whose header the features forbid
- * or points outside the frame,
- * is returned unsent and counted; so is a frame the backend refuses. Allocates nothing per frame.
+ * chain that is too short or too long, has more pieces than one writev takes, or has a header the features forbid
+ * or that points outside the frame, is returned unsent and counted; so is a frame the backend refuses. Allocates
+ * nothing per frame.
  */
 final class Transmitter implements AutoCloseable {
     private final NetBackend backend;
