@@ -10,6 +10,7 @@ import dev.jvmm.devices.virtio.VirtqueueDriver;
 import dev.jvmm.devices.virtio.VirtqueueDriver.Buffer;
 import dev.jvmm.devices.virtio.mmio.VirtioMmioTransport;
 import java.io.ByteArrayOutputStream;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -110,7 +111,7 @@ final class NetDriver {
             int from = i * piece;
             int length = Math.min(piece, bytes.length - from);
             long at = allocate(length);
-            memory.write(at, java.util.Arrays.copyOfRange(bytes, from, from + length));
+            memory.write(at, Arrays.copyOfRange(bytes, from, from + length));
             buffers[i] = Buffer.readable(at, length);
         }
         return buffers;
@@ -149,7 +150,7 @@ final class NetDriver {
     }
 
     static byte[] concat(byte[] a, byte[] b) {
-        byte[] out = java.util.Arrays.copyOf(a, a.length + b.length);
+        byte[] out = Arrays.copyOf(a, a.length + b.length);
         System.arraycopy(b, 0, out, a.length, b.length);
         return out;
     }
