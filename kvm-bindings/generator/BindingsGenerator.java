@@ -152,6 +152,7 @@ public final class BindingsGenerator {
                     char ifru_newname[IFNAMSIZ]; char *ifru_data; } ifr_ifru; };
         struct timespec { long tv_sec; long tv_nsec; };
         sigset_t { unsigned long __val[_SIGSET_NWORDS]; };
+        struct iovec { void *iov_base; size_t iov_len; };
         """;
 
     static final List<String> LIBC_NAMED = List.of(
@@ -163,7 +164,8 @@ public final class BindingsGenerator {
         "LOCK_SH", "LOCK_EX", "LOCK_NB", "LOCK_UN", "F_GETFD", "F_SETFD", "F_GETFL", "F_SETFL", "FD_CLOEXEC",
         "F_GETLK", "F_SETLK", "F_SETLKW", "F_OFD_GETLK", "F_OFD_SETLK", "F_OFD_SETLKW", "F_RDLCK", "F_WRLCK",
         "F_UNLCK", "SEEK_SET", "SEEK_CUR", "SEEK_END", "STDIN_FILENO", "STDOUT_FILENO", "STDERR_FILENO",
-        "AT_FDCWD", "_SIGSET_NWORDS");
+        "AT_FDCWD", "_SIGSET_NWORDS",
+        "UIO_MAXIOV");
 
     static final List<Discover> LIBC_DISCOVERED = List.of(
         new Discover("errno.h", "E[A-Z0-9]+"),
@@ -182,7 +184,8 @@ public final class BindingsGenerator {
         new PackageSpec("dev.jvmm.bindings.libc", "libc_h",
             List.of("errno.h", "fcntl.h", "unistd.h", "signal.h", "poll.h", "time.h", "termios.h", "sys/ioctl.h",
                 "sys/mman.h", "sys/eventfd.h", "sys/epoll.h", "sys/file.h", "sys/random.h", "net/if.h",
-                "linux/if_tun.h", "linux/falloc.h"),
+                "linux/if_tun.h", "linux/falloc.h",
+                "sys/uio.h"),
             List.of(LIBC_STRUCTS), LIBC_NAMED, LIBC_DISCOVERED));
 
     /** Macros a prefix matches that are not integers. */

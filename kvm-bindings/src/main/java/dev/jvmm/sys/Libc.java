@@ -524,4 +524,42 @@ public final class Libc {
         }
         return result;
     }
+
+    private static final MethodHandle READV = NativeCalls.withErrno("readv",
+        FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_INT));
+    private static final MethodHandle WRITEV = NativeCalls.withErrno("writev",
+        FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_INT));
+
+    /**
+     * readv(2) into the entries of {@code iov}: returns the bytes read (for a TAP, the whole frame's length even
+     * when it did not fit), or {@code -errno} (-EAGAIN when a non-blocking fd has nothing). EINTR is retried. Never
+     * throws for a failed call and allocates nothing, so a device thread can count failures on its hot path.
+     */
+    public static long readvNoThrow(int fd, IoVectors iov) {
+        return vectored(READV, fd, iov.checkUsable(true), iov.count());
+    }
+
+    /** writev(2) of the entries of {@code iov}: the bytes written, or {@code -errno}; as {@link #readvNoThrow}. */
+    public static long writevNoThrow(int fd, IoVectors iov) {
+        return vectored(WRITEV, fd, iov.checkUsable(false), iov.count());
+    }
+
+    private static long vectored(MethodHandle call, int fd, MemorySegment array, int count) {
+        MemorySegment state = NativeCalls.state();
+        while (true) {
+            long n;
+            try {
+                n = (long) call.invokeExact(state, fd, array, count);
+            } catch (Throwable t) {
+                throw NativeCalls.rethrow(t);
+            }
+            if (n >= 0) {
+                return n;
+            }
+            int errno = NativeCalls.errno(state);
+            if (errno != EINTR) {
+                return -errno;
+            }
+        }
+    }
 }

@@ -69,6 +69,14 @@ public final class GuestMemory {
         return regions[i].segment().asSlice(address - starts[i], length);
     }
 
+    /**
+     * The region holding all of {@code [address, address + length)}, for hot paths that must not allocate a slice:
+     * the range is {@code [address - guestAddress(), +length)} of the region's segment.
+     */
+    public GuestRegion region(long address, long length) {
+        return regions[checkedRegion(address, length)];
+    }
+
     public byte readU8(long address) {
         int i = checkedRegion(address, 1);
         return regions[i].segment().get(ValueLayout.JAVA_BYTE, address - starts[i]);
