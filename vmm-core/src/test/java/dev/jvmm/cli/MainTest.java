@@ -125,7 +125,8 @@ class MainTest {
                         + " whole number of 512-byte sectors"),
                 new Case(List.of("--disk", ok + ",rw"), "jvmm: --disk '" + ok + ",rw': unknown parameter 'rw' (expected"
                         + " ro or id=SERIAL)"),
-                new Case(List.of("--net", "tap=tap0"), "jvmm: --net is not available in this build of jvmm"),
+                new Case(List.of("--net", "tap=bad/name"), "jvmm: --net 'tap=bad/name': the interface name"
+                        + " \"bad/name\" has a character Linux refuses in interface names"),
                 new Case(List.of("--vsock", "cid=3,socket=" + dir.resolve("v.sock")), "jvmm: --vsock is not available"
                         + " in this build of jvmm"),
                 new Case(List.of("--vsock", "cid=1,socket=v.sock"), "jvmm: --vsock 'cid=1,socket=v.sock': the guest CID"

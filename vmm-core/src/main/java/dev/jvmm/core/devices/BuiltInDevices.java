@@ -2,6 +2,9 @@ package dev.jvmm.core.devices;
 
 import dev.jvmm.devices.virtio.blk.RawFileBackend;
 import dev.jvmm.devices.virtio.blk.VirtioBlock;
+import dev.jvmm.devices.virtio.net.MacAddress;
+import dev.jvmm.devices.virtio.net.TapBackend;
+import dev.jvmm.devices.virtio.net.VirtioNet;
 import dev.jvmm.devices.virtio.rng.GetRandomSource;
 import dev.jvmm.devices.virtio.rng.VirtioRng;
 import java.io.IOException;
@@ -17,6 +20,17 @@ final class BuiltInDevices {
             return new BuiltDevice(new VirtioBlock(backend, spec.serial().orElse("")), backend);
         } catch (RuntimeException e) {
             backend.close();
+            throw e;
+        }
+    }
+
+    /** virtio-net on a TAP interface (created when absent), with the MAC the spec carries. */
+    static BuiltDevice net(NetSpec spec) throws IOException {
+        TapBackend tap = TapBackend.open(spec.tap());
+        try {
+            return BuiltDevice.of(new VirtioNet(tap, MacAddress.parse(spec.mac())));
+        } catch (RuntimeException e) {
+            tap.close();
             throw e;
         }
     }

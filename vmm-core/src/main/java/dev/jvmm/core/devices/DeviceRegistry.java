@@ -23,10 +23,11 @@ public final class DeviceRegistry {
         return new DeviceRegistry(Map.of());
     }
 
-    /** The device kinds this build provides: block and entropy. */
+    /** The device kinds this build provides: block, network and entropy. */
     public static DeviceRegistry builtIn() {
         return empty()
                 .with(DiskSpec.class, BuiltInDevices::disk)
+                .with(NetSpec.class, BuiltInDevices::net)
                 .with(EntropySpec.class, BuiltInDevices::entropy);
     }
 
