@@ -13,4 +13,5 @@ module dev.jvmm.devices {
     exports dev.jvmm.devices.virtio.mmio;
     exports dev.jvmm.devices.virtio.blk;
     exports dev.jvmm.devices.virtio.rng;
+    exports dev.jvmm.devices.virtio.vsock;
 }
