@@ -66,9 +66,15 @@ final class VsockGuest implements AutoCloseable {
     /** Exceptions other than a broken virtqueue's that left the device: there must be none. */
     final List<Throwable> escaped = new CopyOnWriteArrayList<>();
     private final List<Packet> inbox = new ArrayList<>();
+    private final Buffer[][] rxChains = new Buffer[QUEUE][];
     private int rxSeen;
-    private int rxPosted;
+    private int rxDescriptors;
+    private int rxOutstanding;
+    /** Rx buffers the device returned with a used length too short for a packet. */
+    int unused;
 
+    /** Whether {@link #await} and {@link #drain} keep the rx queue full. */
+    boolean autoRefill = true;
     /** Guest buffer credit this driver advertises in every packet it sends. */
     int bufAlloc = 256 * 1024;
     int fwdCnt;
@@ -114,17 +120,31 @@ final class VsockGuest implements AutoCloseable {
     /** Makes {@code count} rx buffers of {@link #RX_BUFFER} bytes available and notifies. */
     void postRx(int count) {
         for (int i = 0; i < count; i++) {
-            int head = rxPosted++ % QUEUE;
-            rx.submit(writable(RX_DATA + (long) head * RX_BUFFER, RX_BUFFER));
+            submitRx(writable(RX_DATA + (long) (rxDescriptors % QUEUE) * RX_BUFFER, RX_BUFFER));
         }
         driver.notifyQueue(VirtioVsock.RX_QUEUE);
     }
 
-    /** Keeps the rx queue full: posts as many buffers as the device used since the last call. */
+    /** Makes one rx chain of {@code buffers} available and notifies; it must fit the free descriptors. */
+    void postRx(Buffer... buffers) {
+        submitRx(buffers);
+        driver.notifyQueue(VirtioVsock.RX_QUEUE);
+    }
+
+    private void submitRx(Buffer... buffers) {
+        if (rxOutstanding + buffers.length > QUEUE) {
+            throw new AssertionError("rx chain of " + buffers.length + " does not fit");
+        }
+        int head = rx.submit(buffers);
+        rxChains[head] = buffers;
+        rxDescriptors += buffers.length;
+        rxOutstanding += buffers.length;
+    }
+
+    /** Keeps the rx queue full of {@link #RX_BUFFER}-byte buffers, unless {@link #autoRefill} is off. */
     void refillRx() {
-        int outstanding = (rxPosted - rx.usedIdx()) & 0xffff;
-        if (outstanding < QUEUE) {
-            postRx(QUEUE - outstanding);
+        if (autoRefill && rxOutstanding < QUEUE) {
+            postRx(QUEUE - rxOutstanding);
         }
     }
 
@@ -172,10 +192,19 @@ final class VsockGuest implements AutoCloseable {
             int head = rx.usedId(rxSeen);
             int length = rx.usedLen(rxSeen);
             rxSeen = (rxSeen + 1) & 0xffff;
+            Buffer[] chain = rxChains[head];
+            rxOutstanding -= chain.length;
             if (length < VsockHeader.SIZE) {
+                unused++;
                 continue;
             }
-            byte[] bytes = memory.read(RX_DATA + (long) head * RX_BUFFER, length);
+            byte[] bytes = new byte[length];
+            int done = 0;
+            for (Buffer buffer : chain) {
+                int n = Math.min(buffer.length(), length - done);
+                System.arraycopy(memory.read(buffer.address(), n), 0, bytes, done, n);
+                done += n;
+            }
             ByteBuffer b = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);
             long srcCid = b.getLong();
             long dstCid = b.getLong();
