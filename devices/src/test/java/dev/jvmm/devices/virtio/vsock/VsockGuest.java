@@ -58,14 +58,15 @@ final class VsockGuest implements AutoCloseable {
     final VirtioVsock device;
     final VirtioMmioTransport transport;
     final MmioDriver driver;
-    final VirtqueueDriver rx;
-    final VirtqueueDriver tx;
-    final VirtqueueDriver event;
+    VirtqueueDriver rx;
+    VirtqueueDriver tx;
+    VirtqueueDriver event;
     final EventLoop loop;
     final List<Throwable> loopFailures = new CopyOnWriteArrayList<>();
     /** Exceptions other than a broken virtqueue's that left the device: there must be none. */
     final List<Throwable> escaped = new CopyOnWriteArrayList<>();
     private final List<Packet> inbox = new ArrayList<>();
+    private boolean loopStopped;
     private final Buffer[][] rxChains = new Buffer[QUEUE][];
     private int rxSeen;
     private int rxDescriptors;
@@ -88,12 +89,6 @@ final class VsockGuest implements AutoCloseable {
         transport = new VirtioMmioTransport(new Recording(device, escaped), memory, new RecordingLine(),
                 QueueNotifier.SYNCHRONOUS);
         driver = new MmioDriver(transport);
-        rx = new VirtqueueDriver(memory, RAM, QUEUE);
-        tx = new VirtqueueDriver(memory, rx.end() + 0x1000 & ~0xfffL, QUEUE);
-        event = new VirtqueueDriver(memory, tx.end() + 0x1000 & ~0xfffL, QUEUE);
-        if (event.end() > RX_DATA) {
-            throw new AssertionError("queues overlap the data area");
-        }
         loop = new EventLoop("vsock-test", (what, t) -> loopFailures.add(t));
         device.start(loop, work -> transport.runIfActive(() -> {
             try {
@@ -104,14 +99,49 @@ final class VsockGuest implements AutoCloseable {
             }
         }));
         loop.start();
-        if (!driver.negotiate(driver.deviceFeatures())) {
-            throw new AssertionError("device refused its own features");
+        initialize(driver.deviceFeatures());
+    }
+
+    /**
+     * Brings the device up the way the driver does after a reset (§3.1.1), with {@code features} of those offered
+     * and fresh queues; the device's connections are gone.
+     */
+    void initialize(long features) {
+        driver.write(VirtioMmioTransport.STATUS, 0);
+        if (!driver.negotiate(features & driver.deviceFeatures())) {
+            throw new AssertionError("device refused features it offered");
         }
+        rx = new VirtqueueDriver(memory, RAM, QUEUE);
+        tx = new VirtqueueDriver(memory, rx.end() + 0x1000 & ~0xfffL, QUEUE);
+        event = new VirtqueueDriver(memory, tx.end() + 0x1000 & ~0xfffL, QUEUE);
+        if (event.end() > RX_DATA) {
+            throw new AssertionError("queues overlap the data area");
+        }
+        Arrays.fill(rxChains, null);
+        rxSeen = 0;
+        rxDescriptors = 0;
+        rxOutstanding = 0;
+        inbox.clear();
         driver.setupQueue(VirtioVsock.RX_QUEUE, rx);
         driver.setupQueue(VirtioVsock.TX_QUEUE, tx);
         driver.setupQueue(VirtioVsock.EVENT_QUEUE, event);
         driver.driverOk();
     }
+
+    /** First guest address after the queues, up to the rx data area: the device never writes there. */
+    long queuesEnd() { return event.end(); }
+
+    static long rxData() { return RX_DATA; }
+
+    static long txEnd() { return TX_DATA + (long) QUEUE * TX_BUFFER; }
+
+    static long ramEnd() { return RAM_END; }
+
+    /** Descriptors the driver may still add to the rx queue. */
+    int rxFree() { return QUEUE - rxOutstanding; }
+
+    /** Address of the rx area of the next chain's first descriptor: {@link #RX_BUFFER} bytes its own. */
+    long nextRxSlot() { return RX_DATA + (long) (rxDescriptors % QUEUE) * RX_BUFFER; }
 
     boolean needsReset() {
         return (driver.status() & DeviceStatus.DEVICE_NEEDS_RESET) != 0;
@@ -272,9 +302,17 @@ final class VsockGuest implements AutoCloseable {
         }
     }
 
+    /** Stops the device thread; backend events stop, the device's state can be inspected. */
+    void stopLoop() {
+        if (!loopStopped) {
+            loopStopped = true;
+            loop.close();
+        }
+    }
+
     @Override
     public void close() {
-        loop.close();
+        stopLoop();
         device.close();
     }
 
