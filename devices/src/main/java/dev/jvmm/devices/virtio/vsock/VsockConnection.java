@@ -5,6 +5,7 @@ import static dev.jvmm.devices.virtio.vsock.VsockHeader.VIRTIO_VSOCK_SHUTDOWN_F_
 
 import dev.jvmm.bindings.libc.libc_h;
 import dev.jvmm.devices.virtio.queue.DescriptorChain;
+import dev.jvmm.sys.SyscallException;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.charset.StandardCharsets;
@@ -38,8 +39,11 @@ final class VsockConnection {
     static final int RESET = 1;
     static final int CLOSE = 2;
 
-    /** {@link #desiredEvents()} when the socket is to be left out of the event loop. */
-    static final int UNWATCHED = -1;
+    /**
+     * The socket's epoll events, edge-triggered: an event says the socket changed, and {@code hostReadable} remembers
+     * that it may have bytes until a read finds none, so no registration changes with credit or buffering.
+     */
+    static final int EVENTS = libc_h.EPOLLIN() | libc_h.EPOLLOUT() | libc_h.EPOLLET();
     /** Largest payload of one packet either way (Linux's VIRTIO_VSOCK_MAX_PKT_BUF_SIZE). */
     static final int MAX_PAYLOAD = 64 * 1024;
     /** Ring bytes beyond {@code buf_alloc}, for the {@code OK <port>\n} line the host program is sent. */
@@ -62,7 +66,7 @@ final class VsockConnection {
     // Owned by the muxer.
     Runnable onReady;
     int readyEvents;
-    int registeredEvents = UNWATCHED;
+    boolean registered;
     boolean queued;
     volatile boolean closed;
 
@@ -116,6 +120,7 @@ final class VsockConnection {
         c.guestKnows = true;
         c.peerCredit(request);
         c.owed = OWE_RESPONSE;
+        c.hostReadable = true;
         return c;
     }
 
@@ -197,6 +202,7 @@ final class VsockConnection {
                 }
                 transition(State.ESTABLISHED);
                 sendOkLine();
+                hostReadable = true; // bytes that followed the CONNECT line came with an edge already consumed
                 return KEEP;
             }
             case VsockHeader.VIRTIO_VSOCK_OP_RW -> {
@@ -326,9 +332,12 @@ final class VsockConnection {
 
     // ---- host socket readiness
 
-    /** The socket is ready ({@code events} from epoll) in LOCAL_INIT, ESTABLISHED or DRAINING. */
+    /** The socket changed ({@code events} from epoll) in LOCAL_INIT, ESTABLISHED or DRAINING. */
     int hostReady(int events) {
         boolean hangup = (events & HANGUP) != 0;
+        if ((events & EPOLLIN) != 0 || hangup) {
+            hostReadable = true;
+        }
         if (state == State.LOCAL_INIT) {
             return !hangup ? KEEP : guestKnows ? RESET : CLOSE;
         }
@@ -341,12 +350,8 @@ final class VsockConnection {
                 return result;
             }
         }
-        if ((events & EPOLLIN) != 0) {
-            hostReadable = true;
-        }
-        if (hangup) {
+        if (hangup && !hostHup) {
             hostHup = true;
-            hostReadable = true;
             // The host takes nothing more: bytes still buffered for it, or a guest that receives nothing, end it.
             if (ring != null || (guestShutdown & VIRTIO_VSOCK_SHUTDOWN_F_RECEIVE) != 0) {
                 return RESET;
@@ -358,25 +363,8 @@ final class VsockConnection {
         return KEEP;
     }
 
-    /**
-     * The epoll events to watch: the CONNECT line; nothing while the guest decides; input while the guest has
-     * credit and we are not already reading; output while bytes wait. After a hangup (level-triggered, it would
-     * fire forever) the socket is left out and read to its end by {@link #writePacket}.
-     */
-    int desiredEvents() {
-        if (hostHup) {
-            return UNWATCHED;
-        }
-        return switch (state) {
-            case AWAITING_CONNECT -> EPOLLIN;
-            case LOCAL_INIT -> 0;
-            case ESTABLISHED, DRAINING -> (readable() && !hostReadable && peerFree() > 0 ? EPOLLIN : 0)
-                    | (ring != null ? EPOLLOUT : 0);
-        };
-    }
-
     /** Whether host bytes may still go to the guest. */
-    private boolean readable() {
+    private boolean deliversHostBytes() {
         return state == State.ESTABLISHED && !hostEof && (guestShutdown & VIRTIO_VSOCK_SHUTDOWN_F_RECEIVE) == 0;
     }
 
@@ -384,7 +372,7 @@ final class VsockConnection {
 
     /** Whether the connection has a packet for the guest's rx queue. */
     boolean wantsRx() {
-        return owed != 0 || readable() && hostReadable && (peerFree() > 0 || !creditRequested);
+        return owed != 0 || deliversHostBytes() && hostReadable && (peerFree() > 0 || !creditRequested);
     }
 
     /**
@@ -401,7 +389,7 @@ final class VsockConnection {
             owed &= ~OWE_RESPONSE;
             return header(h, VsockHeader.VIRTIO_VSOCK_OP_RESPONSE);
         }
-        if (readable() && hostReadable) {
+        if (deliversHostBytes() && hostReadable) {
             long free = peerFree();
             if (free == 0) {
                 if (!creditRequested) {
@@ -416,8 +404,8 @@ final class VsockConnection {
                 long n;
                 try {
                     n = receive(chain, room);
-                } catch (RuntimeException e) {
-                    finished = true;
+                } catch (SyscallException e) {
+                    finished = true; // the host program reset its end (ECONNRESET)
                     return header(h, VsockHeader.VIRTIO_VSOCK_OP_RST);
                 }
                 if (n > 0) {

@@ -3,7 +3,6 @@ package dev.jvmm.devices.virtio.vsock;
 import static dev.jvmm.devices.virtio.vsock.VsockConnection.CLOSE;
 import static dev.jvmm.devices.virtio.vsock.VsockConnection.KEEP;
 import static dev.jvmm.devices.virtio.vsock.VsockConnection.RESET;
-import static dev.jvmm.devices.virtio.vsock.VsockConnection.UNWATCHED;
 
 import dev.jvmm.bindings.libc.libc_h;
 import dev.jvmm.devices.event.EventLoop;
@@ -57,6 +56,7 @@ final class VsockMuxer implements AutoCloseable {
     private UnixListener listener;
     private boolean listenerWatched;
     private int nextHostPort = FIRST_HOST_PORT;
+    private boolean closed;
 
     VsockMuxer(long guestCid, Path udsPath, int maxConnections, int bufAlloc) {
         this.guestCid = guestCid;
@@ -276,25 +276,14 @@ final class VsockMuxer implements AutoCloseable {
             }
             deliver.run();
         };
-        int events = c.desiredEvents();
-        loop.register(c.socket.fd(), events, c.toString(), ready -> hostEvent(c, ready));
-        c.registeredEvents = events;
+        loop.register(c.socket.fd(), VsockConnection.EVENTS, c.toString(), events -> {
+            c.readyEvents = events;
+            // Not active (no driver, or it broke the device): the event is dropped; reset closes the socket, and
+            // edge-triggered events do not repeat meanwhile.
+            guard.runIfActive(c.onReady);
+        });
+        c.registered = true;
         schedule(c);
-    }
-
-    /** Loop thread: a connection's socket is ready. */
-    private void hostEvent(VsockConnection c, int events) {
-        c.readyEvents = events;
-        if (!guard.runIfActive(c.onReady)) {
-            park(c); // the device is not active: stop watching until the driver resets it (which closes c)
-        }
-    }
-
-    private synchronized void park(VsockConnection c) {
-        if (!c.closed && c.registeredEvents != UNWATCHED) {
-            loop.unregister(c.socket.fd());
-            c.registeredEvents = UNWATCHED;
-        }
     }
 
     private void hostReady(VsockConnection c) {
@@ -307,29 +296,15 @@ final class VsockMuxer implements AutoCloseable {
         settle(c, result);
     }
 
-    /** Applies what an event returned: end the connection, or update its epoll events and rx turn. */
+    /** Applies what an event returned: end the connection, or give it its turn for rx if it has a packet. */
     private void settle(VsockConnection c, int result) {
         if (result == RESET) {
             kill(c, c.guestKnows());
         } else if (result == CLOSE || c.finished()) {
             kill(c, false);
         } else {
-            watch(c);
             schedule(c);
         }
-    }
-
-    private void watch(VsockConnection c) {
-        int events = c.desiredEvents();
-        if (c.closed || c.registeredEvents == UNWATCHED || events == c.registeredEvents) {
-            return; // once unwatched (hangup, or parked until reset), a socket is never watched again
-        }
-        if (events == UNWATCHED) {
-            loop.unregister(c.socket.fd());
-        } else {
-            loop.modify(c.socket.fd(), events);
-        }
-        c.registeredEvents = events;
     }
 
     private void schedule(VsockConnection c) {
@@ -345,10 +320,7 @@ final class VsockMuxer implements AutoCloseable {
             return;
         }
         c.closed = true;
-        if (c.registeredEvents != UNWATCHED) {
-            loop.unregister(c.socket.fd());
-            c.registeredEvents = UNWATCHED;
-        }
+        unwatch(c);
         c.socket.close();
         c.release();
         live.remove(c);
@@ -363,6 +335,13 @@ final class VsockMuxer implements AutoCloseable {
             rsts.add(c.hostPort(), c.guestPort());
         }
         watchListener();
+    }
+
+    private void unwatch(VsockConnection c) {
+        if (c.registered) {
+            loop.unregister(c.socket.fd());
+            c.registered = false;
+        }
     }
 
     // ---- packets to the guest's rx queue
@@ -390,7 +369,6 @@ final class VsockMuxer implements AutoCloseable {
                 settle(c, KEEP);
                 return used;
             }
-            watch(c);
         }
         return -1;
     }
@@ -401,10 +379,7 @@ final class VsockMuxer implements AutoCloseable {
     synchronized void reset() {
         for (VsockConnection c : live) {
             c.closed = true;
-            if (c.registeredEvents != UNWATCHED) {
-                loop.unregister(c.socket.fd());
-                c.registeredEvents = UNWATCHED;
-            }
+            unwatch(c);
             c.socket.close();
             c.release();
             c.queued = false;
@@ -421,6 +396,10 @@ final class VsockMuxer implements AutoCloseable {
     /** After the event loop stopped: closes every socket and unlinks the listening path. */
     @Override
     public synchronized void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
         for (VsockConnection c : live) {
             c.closed = true;
             c.socket.close();
