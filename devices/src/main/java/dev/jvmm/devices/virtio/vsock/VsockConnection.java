@@ -16,10 +16,9 @@ import java.nio.charset.StandardCharsets;
  * touches the event loop or the connection table: each event returns what the {@link VsockMuxer} does next
  * ({@link #KEEP}, {@link #RESET}, {@link #CLOSE}).
  *
- * <p>Guest to host: payload goes straight to the socket; what the socket refuses waits in a ring of
- * {@code bufAlloc} bytes, the receive buffer advertised to the guest, so a driver that respects credit never
- * overflows it and one that does not is reset. {@code fwd_cnt} counts the bytes that reached the socket. Host to
- * guest: bytes are received straight into the guest's rx buffer, never more than the guest's free credit.
+ * <p>Guest to host ({@link HostBound}): payload goes straight to the socket, what it refuses waits within the
+ * buffer advertised to the guest, and a driver that sends beyond it is reset. Host to guest: bytes are received
+ * straight into the guest's rx buffer, never more than the guest's free credit ({@link PeerCredit}).
  */
 final class VsockConnection {
     /** Connection states; {@link #transition} is the only place they change. */
@@ -59,9 +58,9 @@ final class VsockConnection {
 
     final UnixSocket socket;
     private final long guestCid;
-    private final RingPool pool;
-    private final int bufAlloc;
     private final MemorySegment scratch;
+    private final HostBound hostBound;
+    private final PeerCredit peer = new PeerCredit();
 
     // Owned by the muxer.
     Runnable onReady;
@@ -79,14 +78,7 @@ final class VsockConnection {
     private int owed;
     private boolean finished;
 
-    private ByteRing ring;
-    private int controlBytes;
-    private int rxCnt;
     private int lastSentFwdCnt;
-
-    private int peerBufAlloc;
-    private int peerFwdCnt;
-    private int txCnt;
     private boolean creditRequested;
 
     private int guestShutdown;
@@ -98,8 +90,7 @@ final class VsockConnection {
     private VsockConnection(UnixSocket socket, long guestCid, RingPool pool, MemorySegment scratch, State state) {
         this.socket = socket;
         this.guestCid = guestCid;
-        this.pool = pool;
-        this.bufAlloc = pool.ringBytes() - CONTROL_ROOM;
+        this.hostBound = new HostBound(pool, pool.ringBytes() - CONTROL_ROOM);
         this.scratch = scratch;
         this.state = state;
         this.stateSince = System.nanoTime();
@@ -139,12 +130,7 @@ final class VsockConnection {
     long stateSince() { return stateSince; }
 
     /** Guest bytes taken but not yet delivered to the host socket (at most {@code buf_alloc}). */
-    int guestBytesBuffered() { return ring == null ? 0 : ring.size() - controlBytes; }
-
-    boolean holdsRing() { return ring != null; }
-
-    /** {@code fwd_cnt}: guest payload bytes that reached the host socket. */
-    int fwdCnt() { return rxCnt - guestBytesBuffered(); }
+    int guestBytesBuffered() { return hostBound.buffered(); }
 
     private void transition(State next) {
         boolean allowed = switch (next) {
@@ -209,11 +195,10 @@ final class VsockConnection {
                 long length = Integer.toUnsignedLong(h.len);
                 // §5.10.6.3: a driver MUST NOT send beyond the buffer space we advertised.
                 if (state != State.ESTABLISHED || (guestShutdown & VIRTIO_VSOCK_SHUTDOWN_F_SEND) != 0
-                        || length > bufAlloc - guestBytesBuffered()) {
+                        || !hostBound.fits(length)) {
                     return RESET;
                 }
-                rxCnt += (int) length;
-                forward(chain, length);
+                hostBound.payload(socket, chain, length);
                 noteForwarded();
                 return KEEP;
             }
@@ -250,77 +235,30 @@ final class VsockConnection {
 
     /** §5.10.6.3: every packet of a stream carries the sender's buf_alloc and fwd_cnt. */
     private void peerCredit(VsockHeader h) {
-        peerBufAlloc = h.bufAlloc;
-        peerFwdCnt = h.fwdCnt;
-        if (peerFree() > 0) {
+        peer.update(h.bufAlloc, h.fwdCnt);
+        if (peer.free() > 0) {
             creditRequested = false;
         }
-    }
-
-    /** {@code peer_free = peer_buf_alloc - (tx_cnt - peer_fwd_cnt)}, 0 if the guest's numbers make no sense. */
-    long peerFree() {
-        long inFlight = Integer.toUnsignedLong(txCnt - peerFwdCnt);
-        long alloc = Integer.toUnsignedLong(peerBufAlloc);
-        return inFlight >= alloc ? 0 : alloc - inFlight;
     }
 
     private void sendOkLine() {
         byte[] line = ("OK " + Integer.toUnsignedString(hostPort) + "\n").getBytes(StandardCharsets.US_ASCII);
         MemorySegment bytes = scratch.asSlice(0, line.length);
         MemorySegment.copy(line, 0, bytes, ValueLayout.JAVA_BYTE, 0, line.length);
-        controlBytes += toHost(bytes);
-    }
-
-    /** Sends payload bytes [SIZE, SIZE + length) of the chain's device-readable stream to the host. */
-    private void forward(DescriptorChain chain, long length) {
-        long skip = VsockHeader.SIZE;
-        long remaining = length;
-        int readable = chain.firstWritableIndex();
-        for (int i = 0; i < readable && remaining > 0; i++) {
-            long descriptorLength = chain.length(i);
-            if (skip >= descriptorLength) {
-                skip -= descriptorLength;
-                continue;
-            }
-            long n = Math.min(descriptorLength - skip, remaining);
-            toHost(chain.memory().slice(chain.address(i) + skip, n));
-            remaining -= n;
-            skip = 0;
-        }
-    }
-
-    /** Sends {@code bytes} after anything already buffered; returns how many had to be buffered. */
-    private int toHost(MemorySegment bytes) {
-        long sent = 0;
-        if (ring == null || ring.isEmpty()) {
-            sent = Math.max(0, socket.send(bytes));
-        }
-        long rest = bytes.byteSize() - sent;
-        if (rest > 0) {
-            if (ring == null) {
-                ring = pool.take();
-            }
-            ring.append(sent == 0 ? bytes : bytes.asSlice(sent));
-        }
-        return (int) rest;
+        hostBound.control(socket, bytes);
     }
 
     /** Owes the guest a CREDIT_UPDATE once a quarter of its view of our buffer has been freed. */
     private void noteForwarded() {
-        if (fwdCnt() - lastSentFwdCnt >= bufAlloc / 4) {
+        if (hostBound.fwdCnt() - lastSentFwdCnt >= hostBound.bufAlloc() / 4) {
             owed |= OWE_CREDIT_UPDATE;
         }
     }
 
     /** Once the ring is empty: the guest's SHUTDOWN(SEND) reaches the host, and a draining connection ends. */
     private int afterFlush() {
-        if (ring != null) {
-            if (!ring.isEmpty()) {
-                return KEEP;
-            }
-            pool.give(ring);
-            ring = null;
-            controlBytes = 0;
+        if (hostBound.pending()) {
+            return KEEP;
         }
         if (shutdownOutputPending) {
             shutdownOutputPending = false;
@@ -341,9 +279,8 @@ final class VsockConnection {
         if (state == State.LOCAL_INIT) {
             return !hangup ? KEEP : guestKnows ? RESET : CLOSE;
         }
-        if ((events & EPOLLOUT) != 0 && ring != null) {
-            int sent = ring.drainTo(socket);
-            controlBytes = Math.max(0, controlBytes - sent);
+        if ((events & EPOLLOUT) != 0 && hostBound.pending()) {
+            hostBound.drain(socket);
             noteForwarded();
             int result = afterFlush();
             if (result != KEEP) {
@@ -353,7 +290,7 @@ final class VsockConnection {
         if (hangup && !hostHup) {
             hostHup = true;
             // The host takes nothing more: bytes still buffered for it, or a guest that receives nothing, end it.
-            if (ring != null || (guestShutdown & VIRTIO_VSOCK_SHUTDOWN_F_RECEIVE) != 0) {
+            if (hostBound.pending() || (guestShutdown & VIRTIO_VSOCK_SHUTDOWN_F_RECEIVE) != 0) {
                 return RESET;
             }
             if (hostEof) {
@@ -372,7 +309,7 @@ final class VsockConnection {
 
     /** Whether the connection has a packet for the guest's rx queue. */
     boolean wantsRx() {
-        return owed != 0 || deliversHostBytes() && hostReadable && (peerFree() > 0 || !creditRequested);
+        return owed != 0 || deliversHostBytes() && hostReadable && (peer.free() > 0 || !creditRequested);
     }
 
     /**
@@ -390,7 +327,7 @@ final class VsockConnection {
             return header(h, VsockHeader.VIRTIO_VSOCK_OP_RESPONSE);
         }
         if (deliversHostBytes() && hostReadable) {
-            long free = peerFree();
+            long free = peer.free();
             if (free == 0) {
                 if (!creditRequested) {
                     creditRequested = true;
@@ -409,7 +346,7 @@ final class VsockConnection {
                     return header(h, VsockHeader.VIRTIO_VSOCK_OP_RST);
                 }
                 if (n > 0) {
-                    txCnt += (int) n;
+                    peer.sent(n);
                     header(h, VsockHeader.VIRTIO_VSOCK_OP_RW);
                     h.len = (int) n;
                     return VsockHeader.SIZE + (int) n;
@@ -463,8 +400,8 @@ final class VsockConnection {
     /** Fills {@code h} for a packet of this connection to the guest; every packet carries our credit. */
     private int header(VsockHeader h, int op) {
         h.reset(VirtioVsock.HOST_CID, hostPort, guestCid, guestPort, op);
-        h.bufAlloc = bufAlloc;
-        h.fwdCnt = fwdCnt();
+        h.bufAlloc = hostBound.bufAlloc();
+        h.fwdCnt = hostBound.fwdCnt();
         lastSentFwdCnt = h.fwdCnt;
         owed &= ~OWE_CREDIT_UPDATE;
         return VsockHeader.SIZE;
@@ -472,10 +409,7 @@ final class VsockConnection {
 
     /** Gives the ring back; the muxer closes the socket. */
     void release() {
-        if (ring != null) {
-            pool.give(ring);
-            ring = null;
-        }
+        hostBound.release();
     }
 
     @Override

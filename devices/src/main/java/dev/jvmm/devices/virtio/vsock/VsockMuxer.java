@@ -4,7 +4,6 @@ import static dev.jvmm.devices.virtio.vsock.VsockConnection.CLOSE;
 import static dev.jvmm.devices.virtio.vsock.VsockConnection.KEEP;
 import static dev.jvmm.devices.virtio.vsock.VsockConnection.RESET;
 
-import dev.jvmm.bindings.libc.libc_h;
 import dev.jvmm.devices.event.EventLoop;
 import dev.jvmm.devices.virtio.DeviceGuard;
 import dev.jvmm.devices.virtio.queue.DescriptorChain;
@@ -34,7 +33,6 @@ final class VsockMuxer implements AutoCloseable {
     static final long CONNECT_TIMEOUT_NANOS = 2_000_000_000L;
 
     private static final System.Logger LOG = System.getLogger(VsockMuxer.class.getName());
-    private static final int ACCEPT_BATCH = 16;
     private static final int LAST_HOST_PORT = -2; // 0xfffffffe; 0xffffffff is VMADDR_PORT_ANY
 
     private final long guestCid;
@@ -52,9 +50,7 @@ final class VsockMuxer implements AutoCloseable {
     private EventLoop loop;
     private DeviceGuard guard;
     private Runnable deliver;
-    private Runnable acceptTask;
-    private UnixListener listener;
-    private boolean listenerWatched;
+    private ListeningSocket listener;
     private int nextHostPort = FIRST_HOST_PORT;
     private boolean closed;
 
@@ -78,72 +74,20 @@ final class VsockMuxer implements AutoCloseable {
         if (this.loop != null) {
             throw new IllegalStateException("vsock device already started");
         }
-        this.listener = UnixListener.bind(udsPath);
+        UnixListener bound = UnixListener.bind(udsPath);
         this.loop = loop;
         this.guard = guard;
         this.deliver = deliver;
-        this.acceptTask = () -> {
-            acceptHostConnections();
-            deliver.run();
-        };
-        watchListener();
+        this.listener = new ListeningSocket(bound, loop, guard, this::acceptHost, deliver);
     }
 
     // ---- host programs connecting to the listening socket
 
-    private synchronized void watchListener() {
-        if (listener != null && !listenerWatched) {
-            loop.register(listener.fd(), libc_h.EPOLLIN(), "vsock listener " + udsPath, events -> {
-                if (!guard.runIfActive(acceptTask)) {
-                    refusePending(); // no driver yet (or it broke the device): nothing to connect to
-                }
-            });
-            listenerWatched = true;
-        }
-    }
-
-    /** accept(2) failed (EMFILE...): stop watching until a connection closes, rather than spin on the backlog. */
-    private synchronized void pauseListener(SyscallException e) {
-        LOG.log(System.Logger.Level.WARNING, "vsock {0}: not accepting for now: {1}", udsPath, e.getMessage());
-        if (listenerWatched) {
-            loop.unregister(listener.fd());
-            listenerWatched = false;
-        }
-    }
-
-    private void refusePending() {
-        for (int i = 0; i < ACCEPT_BATCH; i++) {
-            UnixSocket socket;
-            try {
-                socket = listener.accept();
-            } catch (SyscallException e) {
-                pauseListener(e);
-                return;
-            }
-            if (socket == null) {
-                return;
-            }
-            socket.close();
-        }
-    }
-
-    private void acceptHostConnections() {
-        for (int i = 0; i < ACCEPT_BATCH; i++) {
-            UnixSocket socket;
-            try {
-                socket = listener.accept();
-            } catch (SyscallException e) {
-                pauseListener(e);
-                return;
-            }
-            if (socket == null) {
-                return;
-            }
-            if (!roomForConnection()) {
-                socket.close();
-                continue;
-            }
+    private void acceptHost(UnixSocket socket) {
+        if (roomForConnection()) {
             adopt(VsockConnection.fromHost(socket, guestCid, pool, scratch));
+        } else {
+            socket.close();
         }
     }
 
@@ -334,7 +278,9 @@ final class VsockMuxer implements AutoCloseable {
         if (sendRst) {
             rsts.add(c.hostPort(), c.guestPort());
         }
-        watchListener();
+        if (listener != null) {
+            listener.resume(); // in case accept(2) ran out of fds
+        }
     }
 
     private void unwatch(VsockConnection c) {
@@ -388,8 +334,8 @@ final class VsockMuxer implements AutoCloseable {
         table.clear();
         rxQueue.clear();
         rsts.clear();
-        if (loop != null) {
-            watchListener();
+        if (listener != null) {
+            listener.resume();
         }
     }
 

@@ -88,12 +88,12 @@ class HostileVsockDriverTest {
 
             assertEquals(List.of(), guest.escaped, "only a broken virtqueue may leave the device");
             assertEquals(List.of(), guest.loopFailures, "no backend handler may fail");
-            assertNull(guest.device.brokenInvariant());
-            assertTrue(guest.device.connectionCount() <= MAX_CONNECTIONS);
+            assertNull(guest.brokenInvariant());
+            assertTrue(guest.connections() <= MAX_CONNECTIONS);
             assertTrue(guest.device.ringsAllocated() <= MAX_CONNECTIONS, "buffering is bounded");
             checkCanaries(guest);
             Statistics.label("device").collect(guest.needsReset() ? "needs reset" : "active");
-            Statistics.label("connections at the end").collect(guest.device.connectionCount());
+            Statistics.label("connections at the end").collect(guest.connections());
             Statistics.label("driver resets").collect(Math.min(resets, 2));
             Statistics.label("rx packets").collect(packets == 0 ? "0" : packets < 10 ? "1-9" : "10+");
         } finally {

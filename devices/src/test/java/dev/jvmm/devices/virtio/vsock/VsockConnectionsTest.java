@@ -94,7 +94,7 @@ class VsockConnectionsTest {
 
             guest.send(VIRTIO_VSOCK_OP_RST, 1234, request.srcPort(), NONE);
             host.awaitEndOfStream();
-            assertEquals(0, guest.device.connectionCount());
+            assertEquals(0, guest.connections());
         }
     }
 
@@ -125,7 +125,7 @@ class VsockConnectionsTest {
             Packet second = guest.await(VIRTIO_VSOCK_OP_RW, "data");
             assertEquals(first.srcPort() == portA ? "a" : "b", new String(first.payload(), StandardCharsets.US_ASCII));
             assertEquals(second.srcPort() == portA ? "a" : "b", new String(second.payload(), StandardCharsets.US_ASCII));
-            assertEquals(2, guest.device.connectionCount());
+            assertEquals(2, guest.connections());
         }
     }
 
@@ -137,7 +137,7 @@ class VsockConnectionsTest {
             Packet request = guest.await(VIRTIO_VSOCK_OP_REQUEST, "REQUEST");
             guest.send(VIRTIO_VSOCK_OP_RST, 99, request.srcPort(), NONE); // nobody listens on guest port 99
             host.awaitEndOfStream();
-            assertEquals(0, guest.device.connectionCount());
+            assertEquals(0, guest.connections());
         }
     }
 
@@ -157,7 +157,7 @@ class VsockConnectionsTest {
             host.awaitEndOfStream();
         }
         assertEquals(List.of(), guest.drain(50));
-        assertEquals(0, guest.device.connectionCount());
+        assertEquals(0, guest.connections());
     }
 
     @Test
@@ -196,7 +196,7 @@ class VsockConnectionsTest {
         }
         guest.send(VIRTIO_VSOCK_OP_REQUEST, 40002, 5002, NONE);
         assertEquals(VIRTIO_VSOCK_OP_RST, guest.await(p -> p.dstPort() == 40002, "an answer").op());
-        assertEquals(0, guest.device.connectionCount());
+        assertEquals(0, guest.connections());
     }
 
     @Test
@@ -213,7 +213,7 @@ class VsockConnectionsTest {
                 host.awaitEndOfStream();
                 Packet rst = guest.await(VIRTIO_VSOCK_OP_RST, "RST");
                 assertEquals(6000, rst.srcPort());
-                assertEquals(0, guest.device.connectionCount());
+                assertEquals(0, guest.connections());
             }
         }
     }
@@ -251,7 +251,7 @@ class VsockConnectionsTest {
         Packet shutdown = guest.await(VIRTIO_VSOCK_OP_SHUTDOWN, "SHUTDOWN");
         assertEquals(VIRTIO_VSOCK_SHUTDOWN_F_RECEIVE | VIRTIO_VSOCK_SHUTDOWN_F_SEND, shutdown.flags());
         assertEquals(port, shutdown.srcPort());
-        assertEquals(0, guest.device.connectionCount(), "nothing can flow any more: the connection is gone");
+        assertEquals(0, guest.connections(), "nothing can flow any more: the connection is gone");
         guest.send(VIRTIO_VSOCK_OP_RST, 22, port, NONE); // the guest's clean-close reply finds nothing
         assertEquals(List.of(), guest.drain(20));
     }
@@ -280,7 +280,7 @@ class VsockConnectionsTest {
             hostConnects(host, 24);
             guest.driver.write(VirtioMmioTransport.STATUS, 0);
             host.awaitEndOfStream();
-            assertEquals(0, guest.device.connectionCount());
+            assertEquals(0, guest.connections());
         }
         try (HostProgram early = HostProgram.connect(uds())) {
             early.writeUnlessRefused("CONNECT 24\n");
@@ -303,12 +303,12 @@ class VsockConnectionsTest {
                 host.writeUnlessRefused("CONNECT 9\n");
                 host.awaitEndOfStream(); // established connections are never reclaimed
             }
-            assertEquals(2, guest.device.connectionCount());
+            assertEquals(2, guest.connections());
             guest.send(VIRTIO_VSOCK_OP_RST, 1, 7000, NONE);
             guest.send(VIRTIO_VSOCK_OP_REQUEST, 3, 7000, NONE);
             assertEquals(VIRTIO_VSOCK_OP_RESPONSE, guest.await(p -> p.dstPort() == 3, "answer to port 3").op());
         }
-        assertNull(guest.device.brokenInvariant());
+        assertNull(guest.brokenInvariant());
     }
 
     @Test

@@ -171,7 +171,7 @@ class VsockCreditTest {
                 Sender s = pumpUntilStalled(42001, 8001);
                 assertTrue(s.sent > DEVICE_BUFFER, "the kernel's socket buffer took some: " + s.sent);
                 assertEquals(1, guest.device.ringsAllocated(), "the rest waits in one bounded ring");
-                assertNull(guest.device.brokenInvariant());
+                assertNull(guest.brokenInvariant());
 
                 ByteArrayOutputStream read = new ByteArrayOutputStream();
                 while (read.size() < s.sent) {
@@ -206,7 +206,7 @@ class VsockCreditTest {
                 guest.send(VIRTIO_VSOCK_OP_RW, 42002, 8002, new byte[] {1});
                 Packet rst = guest.await(VIRTIO_VSOCK_OP_RST, "RST");
                 assertEquals(8002, rst.srcPort());
-                assertEquals(0, guest.device.connectionCount());
+                assertEquals(0, guest.connections());
                 ByteArrayOutputStream read = new ByteArrayOutputStream();
                 long deadline = System.nanoTime() + 5_000_000_000L;
                 byte[] some;

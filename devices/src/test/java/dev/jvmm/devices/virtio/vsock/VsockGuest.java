@@ -302,6 +302,24 @@ final class VsockGuest implements AutoCloseable {
         }
     }
 
+    /** The device's first broken invariant or {@code null}, looked at under its guard (not racing the loop). */
+    String brokenInvariant() {
+        String[] result = new String[1];
+        if (!transport.runIfActive(() -> result[0] = device.brokenInvariant())) {
+            result[0] = device.brokenInvariant(); // not active: the loop does not touch the device
+        }
+        return result[0];
+    }
+
+    /** The device's connection count, looked at under its guard. */
+    int connections() {
+        int[] result = new int[1];
+        if (!transport.runIfActive(() -> result[0] = device.connectionCount())) {
+            result[0] = device.connectionCount();
+        }
+        return result[0];
+    }
+
     /** Stops the device thread; backend events stop, the device's state can be inspected. */
     void stopLoop() {
         if (!loopStopped) {

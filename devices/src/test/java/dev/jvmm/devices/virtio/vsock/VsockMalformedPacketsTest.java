@@ -55,13 +55,14 @@ class VsockMalformedPacketsTest {
 
     @AfterEach
     void deviceIsUnharmed() throws IOException {
+        guest.stopLoop();
+        assertEquals(null, guest.brokenInvariant());
         host.close();
         server.close();
         guest.close();
         assertEquals(List.of(), guest.escaped);
         assertEquals(List.of(), guest.loopFailures);
         assertFalse(guest.needsReset(), guest.transport.needsResetReason());
-        assertEquals(null, guest.device.brokenInvariant());
     }
 
     private static byte[] header(long srcCid, long dstCid, int srcPort, int dstPort, int len, int type, int op) {
@@ -83,7 +84,7 @@ class VsockMalformedPacketsTest {
         assertEquals(HOST_PORT, rst.srcPort());
         assertEquals(GUEST_PORT, rst.dstPort());
         host.awaitEndOfStream();
-        assertEquals(0, guest.device.connectionCount());
+        assertEquals(0, guest.connections());
     }
 
     @Test
