@@ -1,6 +1,7 @@
 package dev.jvmm.devices.virtio.vsock;
 
 import dev.jvmm.bindings.libc.libc_h;
+import dev.jvmm.bindings.libc.pollfd;
 import dev.jvmm.sys.Libc;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -45,6 +46,18 @@ final class UnixSocket implements AutoCloseable {
     /** Bytes received into {@code buf}, 0 at end of stream, -1 when nothing is there. */
     long recv(MemorySegment buf) {
         return Libc.recv(fd, buf, 0);
+    }
+
+    /**
+     * Whether the peer is gone for good (POLLHUP: it closed, or both directions are shut down), asked without
+     * waiting, in {@code scratch} (a {@code struct pollfd}). Tells a half-close from a close at end of stream.
+     */
+    boolean hungUp(MemorySegment scratch) {
+        pollfd.fd(scratch, fd);
+        pollfd.events(scratch, (short) 0);
+        pollfd.revents(scratch, (short) 0);
+        Libc.poll(scratch, 1, 0);
+        return (pollfd.revents(scratch) & (libc_h.POLLHUP() | libc_h.POLLERR())) != 0;
     }
 
     /** The host program reads end of stream once what was sent before has been read. */

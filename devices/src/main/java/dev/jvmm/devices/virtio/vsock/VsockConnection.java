@@ -4,6 +4,7 @@ import static dev.jvmm.devices.virtio.vsock.VsockHeader.VIRTIO_VSOCK_SHUTDOWN_F_
 import static dev.jvmm.devices.virtio.vsock.VsockHeader.VIRTIO_VSOCK_SHUTDOWN_F_SEND;
 
 import dev.jvmm.bindings.libc.libc_h;
+import dev.jvmm.bindings.libc.pollfd;
 import dev.jvmm.devices.virtio.queue.DescriptorChain;
 import dev.jvmm.sys.SyscallException;
 import java.lang.foreign.MemorySegment;
@@ -11,7 +12,7 @@ import java.lang.foreign.ValueLayout;
 import java.nio.charset.StandardCharsets;
 
 /**
- * One stream connection between a guest port and a host Unix socket (virtio 1.2 §5.10.6.4): its state, the credit
+ * One stream connection between a guest port and a host Unix socket (virtio 1.2 §5.10.6.5): its state, the credit
  * both ways (§5.10.6.3), the shutdown flags both sides sent (§5.10.6.5) and the packets it owes the guest. It never
  * touches the event loop or the connection table: each event returns what the {@link VsockMuxer} does next
  * ({@link #KEEP}, {@link #RESET}, {@link #CLOSE}).
@@ -353,6 +354,8 @@ final class VsockConnection {
                 }
                 if (n == 0) {
                     hostEof = true;
+                    // A close rather than a half-close: the guest hears both directions end in one SHUTDOWN.
+                    hostHup |= socket.hungUp(scratch.asSlice(32, pollfd.sizeof()));
                     owed |= OWE_SHUTDOWN;
                 } else {
                     hostReadable = false;

@@ -45,7 +45,8 @@ final class VsockMuxer implements AutoCloseable {
     private final ArrayDeque<VsockConnection> rxQueue;
     private final RstQueue rsts;
     private final Arena arena = Arena.ofShared();
-    private final MemorySegment scratch = arena.allocate(64);
+    /** The OK line, one byte of a CONNECT line, a pollfd: used by one connection at a time, under the guard. */
+    private final MemorySegment scratch = arena.allocate(64, 8);
 
     private EventLoop loop;
     private DeviceGuard guard;
@@ -120,7 +121,7 @@ final class VsockMuxer implements AutoCloseable {
     /** One packet the guest sent, header {@code h} decoded from {@code chain}; the device read at least its header. */
     void fromGuest(VsockHeader h, DescriptorChain chain) {
         if (h.srcCid != guestCid || h.dstCid != VirtioVsock.HOST_CID) {
-            return; // misaddressed (§5.10.6.6: the driver MUST use guest_cid): dropped, as vhost-vsock does
+            return; // misaddressed (§5.10.6.4: the driver MUST use guest_cid): dropped, as vhost-vsock does
         }
         VsockConnection c = table.get(h.dstPort, h.srcPort);
         if (h.op == VsockHeader.VIRTIO_VSOCK_OP_RST) {
@@ -130,7 +131,7 @@ final class VsockMuxer implements AutoCloseable {
             return;
         }
         long length = Integer.toUnsignedLong(h.len);
-        // §5.10.6.6: RST answers an unknown type; a length beyond the buffers or any packet is malformed.
+        // §5.10.6.4: RST answers an unknown type; a length beyond the buffers or any packet is malformed.
         if (h.type != VsockHeader.VIRTIO_VSOCK_TYPE_STREAM || length > VsockConnection.MAX_PAYLOAD
                 || length > chain.readableLength() - VsockHeader.SIZE) {
             reject(h, c);

@@ -25,7 +25,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Packets no well-behaved driver sends: each is answered with RST (§5.10.6.6 for an unknown type; a connection
+ * Packets no well-behaved driver sends: each is answered with RST (§5.10.6.4 for an unknown type; a connection
  * that broke the protocol is reset) or dropped when there is nobody to answer, and none disturbs the device or
  * the other connections. Headers split across descriptors are fine: the spec does not ask for one descriptor.
  */
