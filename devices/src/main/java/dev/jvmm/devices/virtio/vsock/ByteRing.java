@@ -17,8 +17,6 @@ final class ByteRing {
         this.capacity = Math.toIntExact(buffer.byteSize());
     }
 
-    int capacity() { return capacity; }
-
     int size() { return size; }
 
     int free() { return capacity - size; }

@@ -16,10 +16,6 @@ final class RstQueue {
 
     boolean isEmpty() { return size == 0; }
 
-    int size() { return size; }
-
-    int capacity() { return pairs.length; }
-
     /** Queues an RST from {@code hostPort} to {@code guestPort}; false if the ring is full and it was dropped. */
     boolean add(int hostPort, int guestPort) {
         if (size == pairs.length) {
