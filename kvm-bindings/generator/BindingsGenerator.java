@@ -155,6 +155,15 @@ public final class BindingsGenerator {
         struct iovec { void *iov_base; size_t iov_len; };
         """;
 
+    // AF_UNIX stream sockets (virtio-vsock's host side).
+    static final String SOCKET_STRUCTS = """
+        struct sockaddr_un { sa_family_t sun_family; char sun_path[108]; };
+        """;
+
+    static final List<String> SOCKET_NAMED = List.of(
+        "AF_UNIX", "SOCK_STREAM", "SOCK_NONBLOCK", "SOCK_CLOEXEC", "SHUT_RD", "SHUT_WR", "SHUT_RDWR",
+        "MSG_NOSIGNAL", "MSG_PEEK", "MSG_DONTWAIT", "SOMAXCONN");
+
     static final List<String> LIBC_NAMED = List.of(
         "SIG_BLOCK", "SIG_UNBLOCK", "SIG_SETMASK", "__SIGRTMIN", "__SIGRTMAX", "SIGHUP", "SIGINT", "SIGQUIT",
         "SIGKILL", "SIGUSR1", "SIGUSR2", "SIGPIPE", "SIGALRM", "SIGTERM", "SIGCHLD", "SIGWINCH",
@@ -184,9 +193,15 @@ public final class BindingsGenerator {
         new PackageSpec("dev.jvmm.bindings.libc", "libc_h",
             List.of("errno.h", "fcntl.h", "unistd.h", "signal.h", "poll.h", "time.h", "termios.h", "sys/ioctl.h",
                 "sys/mman.h", "sys/eventfd.h", "sys/epoll.h", "sys/file.h", "sys/random.h", "net/if.h",
-                "linux/if_tun.h", "linux/falloc.h",
+                "linux/if_tun.h", "linux/falloc.h", "sys/socket.h", "sys/un.h",
                 "sys/uio.h"),
-            List.of(LIBC_STRUCTS), LIBC_NAMED, LIBC_DISCOVERED));
+            List.of(LIBC_STRUCTS, SOCKET_STRUCTS), concat(LIBC_NAMED, SOCKET_NAMED), LIBC_DISCOVERED));
+
+    private static List<String> concat(List<String> a, List<String> b) {
+        List<String> all = new ArrayList<>(a);
+        all.addAll(b);
+        return List.copyOf(all);
+    }
 
     /** Macros a prefix matches that are not integers. */
     static final Set<String> NOT_INTEGERS = Set.of("MAP_FAILED");

@@ -15,4 +15,5 @@ module dev.jvmm.devices {
     exports dev.jvmm.devices.virtio.blk;
     exports dev.jvmm.devices.virtio.rng;
     exports dev.jvmm.devices.virtio.net;
+    exports dev.jvmm.devices.virtio.vsock;
 }

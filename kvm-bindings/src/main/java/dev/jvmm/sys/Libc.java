@@ -13,6 +13,9 @@ import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.Linker;
 import java.lang.foreign.MemorySegment;
 import java.lang.invoke.MethodHandle;
+import static java.lang.foreign.ValueLayout.JAVA_BYTE;
+import dev.jvmm.bindings.libc.sockaddr_un;
+import java.nio.charset.StandardCharsets;
 
 /**
  * The libc calls the VMM makes, one static method each. Failures throw {@link SyscallException} naming the call
@@ -559,6 +562,167 @@ public final class Libc {
             int errno = NativeCalls.errno(state);
             if (errno != EINTR) {
                 return -errno;
+            }
+        }
+    }
+
+    // ---- AF_UNIX stream sockets (virtio-vsock's host side)
+
+    private static final MethodHandle SOCKET = NativeCalls.withErrno("socket",
+        FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT));
+    private static final MethodHandle BIND = NativeCalls.withErrno("bind",
+        FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT));
+    private static final MethodHandle LISTEN = NativeCalls.withErrno("listen",
+        FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT));
+    private static final MethodHandle ACCEPT4 = NativeCalls.withErrno("accept4",
+        FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, ADDRESS, JAVA_INT));
+    private static final MethodHandle CONNECT = NativeCalls.withErrno("connect",
+        FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT));
+    private static final MethodHandle SHUTDOWN = NativeCalls.withErrno("shutdown",
+        FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT));
+    private static final MethodHandle SEND = NativeCalls.withErrno("send",
+        FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT));
+    private static final MethodHandle RECV = NativeCalls.withErrno("recv",
+        FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT));
+
+    /** A new socket; {@code SOCK_CLOEXEC} is always added to {@code type}. */
+    public static int socket(int domain, int type, int protocol) {
+        MemorySegment state = NativeCalls.state();
+        try {
+            int fd = (int) SOCKET.invokeExact(state, domain, type | libc_h.SOCK_CLOEXEC(), protocol);
+            return check(fd, state, "socket", null);
+        } catch (Throwable t) {
+            throw NativeCalls.rethrow(t);
+        }
+    }
+
+    /**
+     * A {@code struct sockaddr_un} naming {@code path} (unix(7)), allocated in {@code arena}.
+     *
+     * @throws IllegalArgumentException if the path has a NUL or does not fit {@code sun_path} with its terminator
+     */
+    public static MemorySegment sockaddrUn(String path, Arena arena) {
+        byte[] bytes = path.getBytes(StandardCharsets.UTF_8);
+        long room = sockaddr_un.sun_path$dimensions()[0];
+        if (bytes.length == 0 || bytes.length >= room || path.indexOf('\0') >= 0) {
+            throw new IllegalArgumentException("unix socket path \"" + path + "\" is " + bytes.length
+                + " bytes; sun_path holds 1 to " + (room - 1) + " bytes without NUL");
+        }
+        MemorySegment address = sockaddr_un.allocate(arena);
+        address.fill((byte) 0);
+        sockaddr_un.sun_family(address, (short) libc_h.AF_UNIX());
+        MemorySegment.copy(bytes, 0, sockaddr_un.sun_path(address), JAVA_BYTE, 0, bytes.length);
+        return address;
+    }
+
+    /** Binds {@code fd} to {@code address} (a {@code sockaddr}, e.g. from {@link #sockaddrUn}). */
+    public static void bind(int fd, MemorySegment address) {
+        MemorySegment state = NativeCalls.state();
+        try {
+            check((int) BIND.invokeExact(state, fd, address, (int) address.byteSize()), state, "bind", null);
+        } catch (Throwable t) {
+            throw NativeCalls.rethrow(t);
+        }
+    }
+
+    public static void listen(int fd, int backlog) {
+        MemorySegment state = NativeCalls.state();
+        try {
+            check((int) LISTEN.invokeExact(state, fd, backlog), state, "listen", null);
+        } catch (Throwable t) {
+            throw NativeCalls.rethrow(t);
+        }
+    }
+
+    /**
+     * Accepts a connection on listening {@code fd}; {@code SOCK_CLOEXEC} is always added to {@code flags}. Returns
+     * the new fd, or -1 when none is pending (EAGAIN) or the pending one was reset meanwhile (ECONNABORTED); EINTR
+     * is retried, other errors (EMFILE...) throw.
+     */
+    public static int accept4(int fd, int flags) {
+        MemorySegment state = NativeCalls.state();
+        while (true) {
+            int r;
+            try {
+                r = (int) ACCEPT4.invokeExact(state, fd, MemorySegment.NULL, MemorySegment.NULL,
+                    flags | libc_h.SOCK_CLOEXEC());
+            } catch (Throwable t) {
+                throw NativeCalls.rethrow(t);
+            }
+            if (r >= 0) {
+                return r;
+            }
+            int errno = NativeCalls.errno(state);
+            if (errno == EAGAIN || errno == libc_h.ECONNABORTED()) {
+                return -1;
+            }
+            if (errno != EINTR) {
+                throw new SyscallException("accept4", null, errno);
+            }
+        }
+    }
+
+    /**
+     * Connects {@code fd} to {@code address}. Returns 0, or {@code -errno}: a refused connection (ECONNREFUSED,
+     * ENOENT, EAGAIN for a full AF_UNIX backlog, EINPROGRESS) is an answer the caller acts on, not an exception.
+     */
+    public static int connect(int fd, MemorySegment address) {
+        MemorySegment state = NativeCalls.state();
+        int r;
+        try {
+            r = (int) CONNECT.invokeExact(state, fd, address, (int) address.byteSize());
+        } catch (Throwable t) {
+            throw NativeCalls.rethrow(t);
+        }
+        return r < 0 ? -NativeCalls.errno(state) : 0;
+    }
+
+    /** {@code how} is {@code SHUT_RD}, {@code SHUT_WR} or {@code SHUT_RDWR}; ENOTCONN (peer gone) is no error. */
+    public static void shutdown(int fd, int how) {
+        MemorySegment state = NativeCalls.state();
+        int r;
+        try {
+            r = (int) SHUTDOWN.invokeExact(state, fd, how);
+        } catch (Throwable t) {
+            throw NativeCalls.rethrow(t);
+        }
+        if (r < 0 && NativeCalls.errno(state) != libc_h.ENOTCONN()) {
+            throw new SyscallException("shutdown", null, NativeCalls.errno(state));
+        }
+    }
+
+    /**
+     * Sends the whole of {@code buf} on a stream socket; {@code MSG_NOSIGNAL} is always added, so a closed peer is
+     * an EPIPE exception, never a SIGPIPE. Returns the bytes sent or -1 when the socket is full (EAGAIN); EINTR is
+     * retried.
+     */
+    public static long send(int fd, MemorySegment buf, int flags) {
+        return socketTransfer(SEND, "send", fd, buf, flags | libc_h.MSG_NOSIGNAL());
+    }
+
+    /** Receives into {@code buf}: the bytes received, 0 at end of stream, -1 when nothing is there (EAGAIN). */
+    public static long recv(int fd, MemorySegment buf, int flags) {
+        return socketTransfer(RECV, "recv", fd, buf, flags);
+    }
+
+    private static long socketTransfer(MethodHandle call, String name, int fd, MemorySegment buf, int flags) {
+        MemorySegment state = NativeCalls.state();
+        while (true) {
+            long n;
+            try {
+                n = (long) call.invokeExact(state, fd, buf, buf.byteSize(), flags);
+            } catch (Throwable t) {
+                throw NativeCalls.rethrow(t);
+            }
+            if (n >= 0) {
+                return n;
+            }
+            int errno = NativeCalls.errno(state);
+            if (errno == EAGAIN) {
+                return -1;
+            }
+            if (errno != EINTR) {
+                throw new SyscallException(name, null, errno);
             }
         }
     }

@@ -37,7 +37,7 @@ class GeneratedLayoutTest {
     private static final List<String> KVM_HEADERS = List.of("linux/kvm.h");
     private static final List<String> LIBC_HEADERS = List.of("errno.h", "fcntl.h", "unistd.h", "signal.h", "poll.h",
         "time.h", "termios.h", "sys/ioctl.h", "sys/mman.h", "sys/eventfd.h", "sys/epoll.h", "sys/file.h",
-        "sys/random.h", "net/if.h", "linux/if_tun.h", "linux/falloc.h",
+        "sys/random.h", "net/if.h", "linux/if_tun.h", "linux/falloc.h", "sys/socket.h", "sys/un.h",
         "sys/uio.h");
 
     @TempDir

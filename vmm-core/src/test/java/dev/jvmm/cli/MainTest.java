@@ -127,8 +127,6 @@ class MainTest {
                         + " ro or id=SERIAL)"),
                 new Case(List.of("--net", "tap=bad/name"), "jvmm: --net 'tap=bad/name': the interface name"
                         + " \"bad/name\" has a character Linux refuses in interface names"),
-                new Case(List.of("--vsock", "cid=3,socket=" + dir.resolve("v.sock")), "jvmm: --vsock is not available"
-                        + " in this build of jvmm"),
                 new Case(List.of("--vsock", "cid=1,socket=v.sock"), "jvmm: --vsock 'cid=1,socket=v.sock': the guest CID"
                         + " 1 is reserved or out of range: give 3 to 4294967294"),
                 new Case(List.of("--entropy", "--no-irqchip"), "jvmm: --no-irqchip cannot be used with virtio devices"

@@ -7,6 +7,7 @@ import dev.jvmm.devices.virtio.net.TapBackend;
 import dev.jvmm.devices.virtio.net.VirtioNet;
 import dev.jvmm.devices.virtio.rng.GetRandomSource;
 import dev.jvmm.devices.virtio.rng.VirtioRng;
+import dev.jvmm.devices.virtio.vsock.VirtioVsock;
 import java.io.IOException;
 
 /** The factories of the device kinds this module builds itself: one small method per kind. */
@@ -33,6 +34,11 @@ final class BuiltInDevices {
             tap.close();
             throw e;
         }
+    }
+
+    /** virtio-vsock with Firecracker's host side on Unix sockets at the spec's path. */
+    static BuiltDevice vsock(VsockSpec spec) {
+        return BuiltDevice.of(new VirtioVsock(spec.guestCid(), spec.socket()));
     }
 
     /** virtio-rng over the kernel's getrandom(2), which allocates nothing per request (SecureRandom does). */

@@ -23,12 +23,13 @@ public final class DeviceRegistry {
         return new DeviceRegistry(Map.of());
     }
 
-    /** The device kinds this build provides: block, network and entropy. */
+    /** The device kinds this build provides: block, network, entropy and vsock. */
     public static DeviceRegistry builtIn() {
         return empty()
                 .with(DiskSpec.class, BuiltInDevices::disk)
                 .with(NetSpec.class, BuiltInDevices::net)
-                .with(EntropySpec.class, BuiltInDevices::entropy);
+                .with(EntropySpec.class, BuiltInDevices::entropy)
+                .with(VsockSpec.class, BuiltInDevices::vsock);
     }
 
     /** This registry plus (or with a replaced) factory for {@code kind}. */

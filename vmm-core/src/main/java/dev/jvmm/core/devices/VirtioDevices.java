@@ -17,14 +17,17 @@ import java.util.Map;
  */
 public final class VirtioDevices implements AutoCloseable {
     private final List<VirtioMmioDevice> devices;
+    /** What the user wrote for each device ({@code --vsock cid=3,socket=v.sock}), for errors when it starts. */
+    private final List<String> options;
 
-    private VirtioDevices(List<VirtioMmioDevice> devices) {
+    private VirtioDevices(List<VirtioMmioDevice> devices, List<String> options) {
         this.devices = List.copyOf(devices);
+        this.options = List.copyOf(options);
     }
 
     /** No devices. */
     public static VirtioDevices none() {
-        return new VirtioDevices(List.of());
+        return new VirtioDevices(List.of(), List.of());
     }
 
     /**
@@ -49,7 +52,7 @@ public final class VirtioDevices implements AutoCloseable {
             closeAll(opened);
             throw e;
         }
-        return new VirtioDevices(opened);
+        return new VirtioDevices(opened, specs.stream().map(DeviceSpec::describe).toList());
     }
 
     public boolean isEmpty() { return devices.isEmpty(); }
@@ -73,9 +76,20 @@ public final class VirtioDevices implements AutoCloseable {
         }
     }
 
-    /** Starts every device thread. */
+    /**
+     * Starts every device thread and backend.
+     *
+     * @throws VmmException bad input naming the option when a backend cannot start (e.g. a vsock socket path that
+     *         is not a socket or has a listener already)
+     */
     public void start() {
-        devices.forEach(VirtioMmioDevice::start);
+        for (int i = 0; i < devices.size(); i++) {
+            try {
+                devices.get(i).start();
+            } catch (IllegalStateException | IllegalArgumentException e) {
+                throw VmmException.badInput(options.get(i) + ": " + e.getMessage());
+            }
+        }
     }
 
     /** Device {@code index} as wired, for diagnostics and tests in this package. */

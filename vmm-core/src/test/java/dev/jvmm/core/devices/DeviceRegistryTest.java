@@ -19,11 +19,12 @@ class DeviceRegistryTest {
     private static final VsockSpec VSOCK = new VsockSpec(3, Path.of("/tmp/v.sock"));
 
     @Test
-    void thisBuildMakesDisksNetworkAndEntropyDevices() throws Exception {
+    void thisBuildMakesEveryKind() throws Exception {
         DeviceRegistry r = DeviceRegistry.builtIn();
         assertTrue(r.supports(new DiskSpec(Path.of("a.img"), false)));
         assertTrue(r.supports(new EntropySpec()));
         assertTrue(r.supports(NET));
+        assertTrue(r.supports(VSOCK));
         BuiltDevice rng = r.create(new EntropySpec());
         assertEquals(VirtioDeviceType.ENTROPY, rng.device().deviceType());
         rng.owned().close();
