@@ -15,10 +15,18 @@ import picocli.CommandLine.Option;
 /** {@code jvmm boot}: builds a VM from the options, runs it to the end and maps how it ended to the exit status. */
 @Command(name = "boot", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Boot a guest and run it until it powers off, resets, halts or crashes.",
-            "The guest's serial console (16550A UART at 0x3f8) goes to standard output."},
+            "The guest's serial console (16550A UART at 0x3f8) goes to standard output, and standard input goes to"
+                + " it. When standard input is a terminal it is put in raw mode (keys such as Ctrl-C go to the"
+                + " guest) and restored when jvmm exits; Ctrl-A is then an escape key:",
+            "  Ctrl-A x       stop the VM and exit jvmm (exit status 0)",
+            "  Ctrl-A Ctrl-A  send Ctrl-A to the guest",
+            "  Ctrl-A h       list these keys",
+            "Input that is not a terminal is passed on unchanged; at its end jvmm stops reading and the guest runs"
+                + " on."},
         footerHeading = "%nExamples:%n",
         footer = {"  jvmm boot --kernel bzImage --initrd initramfs.cpio --cmdline \"console=ttyS0\"",
-            "  jvmm boot --kernel guest.bin --format flat --entry long --load-address 0x100000"})
+            "  jvmm boot --kernel guest.bin --format flat --entry long --load-address 0x100000",
+            "  echo 'poweroff -f' | jvmm boot --kernel bzImage --initrd initramfs.cpio"})
 final class BootCommand implements Callable<Integer> {
     @Option(names = "--kernel", required = true, paramLabel = "FILE",
             description = "Guest image: a Linux bzImage or ELF vmlinux, or a flat binary with --format flat.")
@@ -61,6 +69,11 @@ final class BootCommand implements Callable<Integer> {
             description = "Write the guest's serial console to FILE instead of standard output.")
     Path serialOutput;
 
+    @Option(names = "--serial-input", paramLabel = "SOURCE", defaultValue = "stdin",
+            description = "Where the guest's serial input comes from: stdin, or none to leave standard input"
+                    + " alone (daemons, tests) (default: ${DEFAULT-VALUE}).")
+    Console.Input serialInput;
+
     @Override
     public Integer call() throws Exception {
         VmConfig.Builder b = VmConfig.builder(kernel)
@@ -79,9 +92,11 @@ final class BootCommand implements Callable<Integer> {
         }
         VmConfig config = b.build().validate(HostMemory.totalBytes());
         VmExit exit;
-        try (VirtualMachine vm = VirtualMachine.create(config)) {
+        try (VirtualMachine vm = VirtualMachine.create(config);
+             Console console = serialInput == Console.Input.STDIN
+                     ? Console.attachStdin(vm.serialInput(), () -> vm.stop(StopReason.STOPPED_BY_USER)) : null) {
             exit = vm.run();
-        }
+        } // the console closes first: the terminal is cooked again before anything below is printed
         return report(exit);
     }
 
@@ -89,6 +104,9 @@ final class BootCommand implements Callable<Integer> {
         StopReason reason = exit.reason();
         switch (reason.outcome()) {
             case NORMAL -> {
+                if (reason == StopReason.STOPPED_BY_USER) {
+                    System.err.println(System.lineSeparator() + "jvmm: " + exit.describe());
+                }
                 return ExitStatus.OK.code();
             }
             case GUEST_CRASH -> {

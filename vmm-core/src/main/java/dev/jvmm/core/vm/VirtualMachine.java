@@ -21,6 +21,7 @@ import dev.jvmm.devices.bus.Bus;
 import dev.jvmm.devices.i8042.I8042;
 import dev.jvmm.devices.irq.InterruptLine;
 import dev.jvmm.devices.rtc.Cmos;
+import dev.jvmm.devices.serial.SerialInput;
 import dev.jvmm.devices.serial.Uart16550;
 import dev.jvmm.sys.Libc;
 import java.io.BufferedOutputStream;
@@ -200,6 +201,16 @@ public final class VirtualMachine implements AutoCloseable {
     /** Asks the VM to stop from the host side; {@link #run()} then returns. */
     public void stop() {
         lifecycle.stop(StopReason.STOPPED_BY_HOST);
+    }
+
+    /** Asks the VM to stop, naming why (e.g. {@link StopReason#STOPPED_BY_USER}); the first request wins. */
+    public void stop(StopReason reason) {
+        lifecycle.stop(java.util.Objects.requireNonNull(reason, "reason"));
+    }
+
+    /** The guest's serial console input (COM1's receiver), for the console to feed. */
+    public SerialInput serialInput() {
+        return uart;
     }
 
     @Override
