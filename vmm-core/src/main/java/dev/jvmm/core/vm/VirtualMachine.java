@@ -10,6 +10,7 @@ import dev.jvmm.core.boot.PvhBootConfigurator;
 import dev.jvmm.core.kvm.Kvm;
 import dev.jvmm.core.kvm.Vcpu;
 import dev.jvmm.core.kvm.Vm;
+import dev.jvmm.core.x86.BootMsrs;
 import dev.jvmm.core.x86.ControlRegisters;
 import dev.jvmm.core.x86.CpuidEntry;
 import dev.jvmm.core.x86.CpuidPolicy;
@@ -125,10 +126,15 @@ public final class VirtualMachine implements AutoCloseable {
 
         List<CpuidEntry> supported = kvm.supportedCpuid();
         CpuidPolicy cpuid = new CpuidPolicy(config.cpus(), Set.of());
+        int[] msrIndexList = kvm.msrIndexList();
         for (int id = 0; id < config.cpus(); id++) {
             Vcpu vcpu = vm.createVcpu(id);
             vcpus.add(vcpu);
-            vcpu.setCpuid2(cpuid.forVcpu(supported, id));
+            List<CpuidEntry> leaves = cpuid.forVcpu(supported, id);
+            vcpu.setCpuid2(leaves);
+            // After KVM_SET_CPUID2: KVM checks some MSR writes against the guest's CPUID.
+            BootMsrs msrs = BootMsrs.select(msrIndexList, leaves);
+            vcpu.setMsrs(msrs.indices(), msrs.values());
             vcpu.setFpuResetState();
             if (config.irqchip()) {
                 // LINT0 ExtINT (the 8259 behind it), LINT1 NMI: what firmware leaves for Linux (SDM Vol. 3A §11.5.1).
