@@ -83,6 +83,14 @@ public final class Libc {
     private static final MethodHandle TCSETATTR = NativeCalls.withErrno("tcsetattr",
         FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS));
     private static final MethodHandle CFMAKERAW = NativeCalls.required("cfmakeraw", FunctionDescriptor.ofVoid(ADDRESS));
+    private static final MethodHandle POSIX_OPENPT = NativeCalls.withErrno("posix_openpt",
+        FunctionDescriptor.of(JAVA_INT, JAVA_INT));
+    private static final MethodHandle GRANTPT = NativeCalls.withErrno("grantpt", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
+    private static final MethodHandle UNLOCKPT = NativeCalls.withErrno("unlockpt",
+        FunctionDescriptor.of(JAVA_INT, JAVA_INT));
+    // ptsname_r returns the error number; ptsname's static buffer would not be thread-safe.
+    private static final MethodHandle PTSNAME_R = NativeCalls.required("ptsname_r",
+        FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_LONG));
     private static final MethodHandle GETRANDOM = NativeCalls.withErrno("getrandom",
         FunctionDescriptor.of(JAVA_LONG, ADDRESS, JAVA_LONG, JAVA_INT));
 
@@ -495,6 +503,54 @@ public final class Libc {
     public static void cfmakeraw(MemorySegment termios) {
         try {
             CFMAKERAW.invokeExact(termios);
+        } catch (Throwable t) {
+            throw NativeCalls.rethrow(t);
+        }
+    }
+
+    /**
+     * Opens a pseudoterminal master (posix_openpt(3)); {@code flags} is {@code O_RDWR}, usually with
+     * {@code O_NOCTTY}. {@code O_CLOEXEC} is always added.
+     */
+    public static int posixOpenpt(int flags) {
+        MemorySegment state = NativeCalls.state();
+        try {
+            return check((int) POSIX_OPENPT.invokeExact(state, flags | libc_h.O_CLOEXEC()), state, "posix_openpt",
+                null);
+        } catch (Throwable t) {
+            throw NativeCalls.rethrow(t);
+        }
+    }
+
+    /** grantpt(3): makes the slave of pseudoterminal master {@code masterFd} accessible to the caller. */
+    public static void grantpt(int masterFd) {
+        MemorySegment state = NativeCalls.state();
+        try {
+            check((int) GRANTPT.invokeExact(state, masterFd), state, "grantpt", null);
+        } catch (Throwable t) {
+            throw NativeCalls.rethrow(t);
+        }
+    }
+
+    /** unlockpt(3): lets the slave of pseudoterminal master {@code masterFd} be opened. */
+    public static void unlockpt(int masterFd) {
+        MemorySegment state = NativeCalls.state();
+        try {
+            check((int) UNLOCKPT.invokeExact(state, masterFd), state, "unlockpt", null);
+        } catch (Throwable t) {
+            throw NativeCalls.rethrow(t);
+        }
+    }
+
+    /** The path of the slave of pseudoterminal master {@code masterFd} ({@code /dev/pts/N}), via ptsname_r(3). */
+    public static String ptsname(int masterFd) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment buf = arena.allocate(128);
+            int error = (int) PTSNAME_R.invokeExact(masterFd, buf, buf.byteSize());
+            if (error != 0) {
+                throw new SyscallException("ptsname_r", null, error);
+            }
+            return buf.getString(0);
         } catch (Throwable t) {
             throw NativeCalls.rethrow(t);
         }

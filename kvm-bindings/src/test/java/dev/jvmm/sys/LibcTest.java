@@ -199,4 +199,42 @@ class LibcTest {
             Libc.close(fd);
         }
     }
+
+    @Test
+    void pseudoterminalPairCarriesBytesFromMasterToSlave() {
+        int master = Libc.posixOpenpt(libc_h.O_RDWR() | libc_h.O_NOCTTY());
+        int slave = -1;
+        try (Arena arena = Arena.ofConfined()) {
+            Libc.grantpt(master);
+            Libc.unlockpt(master);
+            String path = Libc.ptsname(master);
+            assertTrue(path.startsWith("/dev/pts/"), path);
+            slave = Libc.open(path, libc_h.O_RDWR() | libc_h.O_NOCTTY());
+            assertTrue(Libc.isatty(slave));
+            assertTrue(Libc.isatty(master));
+            Libc.tcgetattr(slave, dev.jvmm.bindings.libc.termios.allocate(arena));
+            assertEquals(3, Libc.write(master, arena.allocateFrom("hi\n", StandardCharsets.US_ASCII)
+                .asSlice(0, 3)));
+            MemorySegment got = arena.allocate(16);
+            long n = Libc.read(slave, got); // canonical mode: the whole line at once
+            assertEquals("hi\n", new String(got.asSlice(0, n).toArray(ValueLayout.JAVA_BYTE),
+                StandardCharsets.US_ASCII));
+        } finally {
+            if (slave >= 0) {
+                Libc.close(slave);
+            }
+            Libc.close(master);
+        }
+    }
+
+    @Test
+    void ptsnameOfANonMasterFailsWithItsErrno() {
+        int fd = Libc.open("/dev/null", libc_h.O_RDONLY());
+        try {
+            SyscallException e = assertThrows(SyscallException.class, () -> Libc.ptsname(fd));
+            assertEquals("ENOTTY", e.errnoName());
+        } finally {
+            Libc.close(fd);
+        }
+    }
 }

@@ -17,17 +17,25 @@ import picocli.CommandLine.Option;
 /** {@code jvmm boot}: builds a VM from the options, runs it to the end and maps how it ended to the exit status. */
 @Command(name = "boot", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Boot a guest and run it until it powers off, resets, halts or crashes.",
-            "The guest's serial console (16550A UART at 0x3f8) goes to standard output."},
+            "The guest's serial console (16550A UART at 0x3f8) goes to standard output, and standard input goes to"
+                + " it. When standard input is a terminal it is put in raw mode (keys such as Ctrl-C go to the"
+                + " guest) and restored when jvmm exits; Ctrl-A is then an escape key:",
+            "  Ctrl-A x       stop the VM and exit jvmm (exit status 0)",
+            "  Ctrl-A Ctrl-A  send Ctrl-A to the guest",
+            "  Ctrl-A h       list these keys",
+            "Input that is not a terminal is passed on unchanged; at its end jvmm stops reading and the guest runs"
+                + " on."},
         footerHeading = "%nExamples:%n",
         footer = {"  jvmm boot --kernel bzImage --initrd initramfs.cpio --cmdline \"console=ttyS0\"",
             "  jvmm boot --kernel guest.bin --format flat --entry long --load-address 0x100000",
             "  jvmm boot --kernel vmlinux --disk root.img --disk data.img,ro,id=data --entropy",
+            "  echo 'poweroff -f' | jvmm boot --kernel bzImage --initrd initramfs.cpio",
             "",
             "Virtio devices sit at 0xd0000000 + i * 0x1000 (virtio-mmio) with GSIs from 5,",
             "in this order: disks, network devices, entropy, vsock. A Linux guest finds",
-            "them through the virtio_mmio.device= parameters jvmm appends to its command",
-            "line (CONFIG_VIRTIO_MMIO_CMDLINE_DEVICES). They need the in-kernel irqchip,",
-            "which they turn on."})
+            "them in the ACPI DSDT (LNRO0005) and through the virtio_mmio.device= parameters",
+            "jvmm appends to its command line (CONFIG_VIRTIO_MMIO_CMDLINE_DEVICES). They",
+            "need the in-kernel irqchip, which they turn on."})
 final class BootCommand implements Callable<Integer> {
     @Option(names = "--kernel", required = true, paramLabel = "FILE",
             description = "Guest image: a Linux bzImage or ELF vmlinux, or a flat binary with --format flat.")
@@ -89,6 +97,11 @@ final class BootCommand implements Callable<Integer> {
             description = "Add a virtio socket device: the guest's CID N (3 or more) and the host Unix socket PATH.")
     String vsock;
 
+    @Option(names = "--serial-input", paramLabel = "SOURCE", defaultValue = "stdin",
+            description = "Where the guest's serial input comes from: stdin, or none to leave standard input"
+                    + " alone (daemons, tests) (default: ${DEFAULT-VALUE}).")
+    Console.Input serialInput;
+
     @Override
     public Integer call() throws Exception {
         VmConfig.Builder b = VmConfig.builder(kernel)
@@ -108,9 +121,11 @@ final class BootCommand implements Callable<Integer> {
         addDevices(b);
         VmConfig config = b.build().validate(HostMemory.totalBytes());
         VmExit exit;
-        try (VirtualMachine vm = VirtualMachine.create(config)) {
+        try (VirtualMachine vm = VirtualMachine.create(config);
+             Console console = serialInput == Console.Input.STDIN
+                     ? Console.attachStdin(vm.serialInput(), () -> vm.stop(StopReason.STOPPED_BY_USER)) : null) {
             exit = vm.run();
-        }
+        } // the console closes first: the terminal is cooked again before anything below is printed
         return report(exit);
     }
 
@@ -135,6 +150,9 @@ final class BootCommand implements Callable<Integer> {
         StopReason reason = exit.reason();
         switch (reason.outcome()) {
             case NORMAL -> {
+                if (reason == StopReason.STOPPED_BY_USER) {
+                    System.err.println(System.lineSeparator() + "jvmm: " + exit.describe());
+                }
                 return ExitStatus.OK.code();
             }
             case GUEST_CRASH -> {

@@ -80,6 +80,7 @@ class MainTest {
                 {"boot", "--kernel", k.toString(), "--format", "flat", "--load-address", "0xzz"},
                 {"boot", "--kernel", k.toString(), "--cpus", "x"},
                 {"boot", "--kernel", k.toString(), "--format", "tarball"},
+                {"boot", "--kernel", k.toString(), "--serial-input", "keyboard"},
                 {"--log-level", "loud", "check"},
                 {"boot"}}) {
             Run r = jvmm(args);
@@ -87,6 +88,17 @@ class MainTest {
             assertEquals(1, r.err().lines().count(), r.err());
             assertFalse(r.err().contains("Exception"), r.err());
         }
+    }
+
+    @Test
+    void bootHelpDocumentsTheConsoleKeysAndSerialInput() {
+        Run r = jvmm("boot", "--help");
+        assertEquals(0, r.status());
+        assertTrue(r.out().contains("Ctrl-A x       stop the VM and exit jvmm (exit status 0)"), r.out());
+        assertTrue(r.out().contains("Ctrl-A Ctrl-A  send Ctrl-A to the guest"), r.out());
+        assertTrue(r.out().contains("Ctrl-A h"), r.out());
+        assertTrue(r.out().contains("--serial-input=SOURCE"), r.out());
+        assertTrue(r.out().contains("(default: stdin)"), r.out());
     }
 
     @Test

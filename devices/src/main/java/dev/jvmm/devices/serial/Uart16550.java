@@ -11,12 +11,13 @@ import java.util.Objects;
  * A 16550A UART as Linux's 8250 driver sees it (register map per the National PC16550D data sheet), registered
  * on the port-I/O bus over its 8 registers (COM1: 0x3f8). A pure state machine: transmitted bytes go to the
  * {@link OutputStream} at once (the transmitter is always idle, so THRE and TEMT stay set), received bytes are
- * queued by the VMM with {@link #receive(byte)}, and the interrupt output drives an {@link InterruptLine} at the
- * level "an enabled interrupt is pending", called only when that level changes. The vCPU thread and an input
- * thread may call it concurrently: every entry point takes one lock, and the output stream and interrupt line
- * are called while it is held, so neither may call back into the UART.
+ * queued by the VMM with {@link #receive(byte)} into a bounded receive buffer (the FIFO, or the holding register
+ * with FIFOs off) whose drain the {@link SerialInput} listener reports, and the interrupt output drives an
+ * {@link InterruptLine} at the level "an enabled interrupt is pending", called only when that level changes. The
+ * vCPU thread and an input thread may call it concurrently: every entry point takes one lock, and the output
+ * stream, interrupt line and drain listener are called while it is held, so none may call back into the UART.
  */
-public final class Uart16550 implements BusDevice {
+public final class Uart16550 implements BusDevice, SerialInput {
     /** Registers the UART decodes, from its base port. */
     public static final int REGISTER_COUNT = 8;
     /** Depth of the receive FIFO when FCR enables it; with FIFOs off, a single holding register. */
@@ -88,6 +89,9 @@ public final class Uart16550 implements BusDevice {
     private int rxTrigger = 1;
     private boolean thrEmptyPending;
     private boolean irqAsserted;
+    /** A feeder was refused bytes: tell it when the guest has emptied the receive buffer. */
+    private boolean drainWanted;
+    private Runnable drainListener = () -> { };
     private boolean unflushed;
     private long droppedOutput;
 
@@ -132,6 +136,7 @@ public final class Uart16550 implements BusDevice {
     public boolean receive(byte b) {
         synchronized (lock) {
             if (rxCount >= rxCapacity()) {
+                drainWanted = true;
                 return false;
             }
             pushRx(b);
@@ -145,15 +150,32 @@ public final class Uart16550 implements BusDevice {
      * the rest later.
      */
     public int receive(byte[] bytes) {
+        return receive(bytes, 0, bytes.length);
+    }
+
+    @Override
+    public int receive(byte[] bytes, int offset, int length) {
+        Objects.checkFromIndexSize(offset, length, bytes.length);
         synchronized (lock) {
-            int n = Math.min(bytes.length, rxCapacity() - rxCount);
+            int n = Math.min(length, rxCapacity() - rxCount);
             for (int i = 0; i < n; i++) {
-                pushRx(bytes[i]);
+                pushRx(bytes[offset + i]);
+            }
+            if (n < length) {
+                drainWanted = true;
             }
             if (n > 0) {
                 updateInterrupt();
             }
             return n;
+        }
+    }
+
+    @Override
+    public void setDrainListener(Runnable listener) {
+        Objects.requireNonNull(listener, "listener");
+        synchronized (lock) {
+            drainListener = listener;
         }
     }
 
@@ -383,11 +405,23 @@ public final class Uart16550 implements BusDevice {
         int b = rxFifo[rxHead] & 0xff;
         rxHead = (rxHead + 1) % FIFO_SIZE;
         rxCount--;
+        if (rxCount == 0) {
+            notifyDrained();
+        }
         return b;
     }
 
     private void clearRx() {
         rxHead = 0;
         rxCount = 0;
+        notifyDrained();
+    }
+
+    /** Wakes a refused feeder once the buffer is empty: one wake-up per FIFO-full of input, not one per byte. */
+    private void notifyDrained() {
+        if (drainWanted) {
+            drainWanted = false;
+            drainListener.run();
+        }
     }
 }

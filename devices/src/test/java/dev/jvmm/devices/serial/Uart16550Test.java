@@ -13,6 +13,7 @@ import java.util.List;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Drives the UART register by register as Linux's 8250 driver does (drivers/tty/serial/8250/8250_port.c). */
@@ -272,6 +273,72 @@ class Uart16550Test {
         uart.receive(new byte[] {1, 2, 3});
         out(FCR, 0x01 | 0x02);
         assertEquals(0, in(LSR) & 0x01);
+        assertEquals(16, uart.receiveSpace());
+    }
+
+    @Test
+    void receivesASliceOfTheCallersArray() {
+        out(FCR, 0x01);
+        byte[] data = {9, 8, 7, 6, 5};
+        assertEquals(3, uart.receive(data, 1, 3));
+        assertEquals(8, in(RBR));
+        assertEquals(7, in(RBR));
+        assertEquals(6, in(RBR));
+        assertEquals(0, in(LSR) & 0x01);
+    }
+
+    @Test
+    void rejectsASliceOutsideTheArray() {
+        assertThrows(IndexOutOfBoundsException.class, () -> uart.receive(new byte[4], 2, 3));
+        assertThrows(IndexOutOfBoundsException.class, () -> uart.receive(new byte[4], -1, 1));
+    }
+
+    @Test
+    void tellsARefusedFeederOnceWhenTheGuestHasEmptiedTheFifo() {
+        int[] drains = new int[1];
+        uart.setDrainListener(() -> drains[0]++);
+        out(FCR, 0x01);
+        byte[] data = new byte[20];
+        assertEquals(16, uart.receive(data, 0, 20));
+        for (int i = 0; i < 15; i++) {
+            in(RBR);
+            assertEquals(0, drains[0], "not while bytes remain (after " + (i + 1) + " reads)");
+        }
+        in(RBR);
+        assertEquals(1, drains[0]);
+        in(RBR); // reading an empty receiver
+        assertEquals(1, drains[0], "one notification per refusal");
+    }
+
+    @Test
+    void saysNothingWhenNoFeederWasRefused() {
+        int[] drains = new int[1];
+        uart.setDrainListener(() -> drains[0]++);
+        out(FCR, 0x01);
+        assertEquals(16, uart.receive(new byte[16], 0, 16));
+        for (int i = 0; i < 16; i++) {
+            in(RBR);
+        }
+        assertEquals(0, drains[0]);
+    }
+
+    @Test
+    void aRefusedSingleByteIsAlsoToldOfTheDrain() {
+        int[] drains = new int[1];
+        uart.setDrainListener(() -> drains[0]++);
+        assertTrue(uart.receive((byte) 1));
+        assertFalse(uart.receive((byte) 2));
+        in(RBR);
+        assertEquals(1, drains[0]);
+    }
+
+    @Test
+    void clearingTheFifoCountsAsADrain() {
+        int[] drains = new int[1];
+        uart.setDrainListener(() -> drains[0]++);
+        assertEquals(1, uart.receive(new byte[2], 0, 2)); // FIFOs off: one byte fits
+        out(FCR, 0x01); // enabling FIFOs clears them (PC16550D, FCR bit 0)
+        assertEquals(1, drains[0]);
         assertEquals(16, uart.receiveSpace());
     }
 

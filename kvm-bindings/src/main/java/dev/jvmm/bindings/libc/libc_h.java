@@ -257,6 +257,66 @@ public final class libc_h {
         return ISIG;
     }
 
+    private static final int ICRNL = 256;
+    /**
+     * {@snippet lang=c :
+     * #define ICRNL 0000400
+     * }
+     */
+    public static int ICRNL() {
+        return ICRNL;
+    }
+
+    private static final int IXON = 1024;
+    /**
+     * {@snippet lang=c :
+     * #define IXON 0002000
+     * }
+     */
+    public static int IXON() {
+        return IXON;
+    }
+
+    private static final int OPOST = 1;
+    /**
+     * {@snippet lang=c :
+     * #define OPOST 0000001
+     * }
+     */
+    public static int OPOST() {
+        return OPOST;
+    }
+
+    private static final int ONLCR = 4;
+    /**
+     * {@snippet lang=c :
+     * #define ONLCR 0000004
+     * }
+     */
+    public static int ONLCR() {
+        return ONLCR;
+    }
+
+    private static final int VMIN = 6;
+    /**
+     * {@snippet lang=c :
+     * #define VMIN 6
+     * }
+     */
+    public static int VMIN() {
+        return VMIN;
+    }
+
+    private static final int VTIME = 5;
+    /**
+     * {@snippet lang=c :
+     * #define VTIME 5
+     * }
+     */
+    public static int VTIME() {
+        return VTIME;
+    }
+
     private static final long TUNSETIFF = 1074025674L;
     /**
      * {@snippet lang=c :

@@ -3,11 +3,13 @@ package dev.jvmm.core.kvm;
 import static dev.jvmm.bindings.kvm.kvm_h.KVM_CHECK_EXTENSION;
 import static dev.jvmm.bindings.kvm.kvm_h.KVM_CREATE_VM;
 import static dev.jvmm.bindings.kvm.kvm_h.KVM_GET_API_VERSION;
+import static dev.jvmm.bindings.kvm.kvm_h.KVM_GET_MSR_INDEX_LIST;
 import static dev.jvmm.bindings.kvm.kvm_h.KVM_GET_SUPPORTED_CPUID;
 import static dev.jvmm.bindings.kvm.kvm_h.KVM_GET_VCPU_MMAP_SIZE;
 
 import dev.jvmm.bindings.kvm.kvm_cpuid2;
 import dev.jvmm.bindings.kvm.kvm_cpuid_entry2;
+import dev.jvmm.bindings.kvm.kvm_msr_list;
 import dev.jvmm.bindings.libc.libc_h;
 import dev.jvmm.core.x86.CpuidEntry;
 import dev.jvmm.sys.Errno;
@@ -92,6 +94,39 @@ public final class Kvm implements AutoCloseable {
             }
         }
         throw new SyscallException("ioctl", "KVM_GET_SUPPORTED_CPUID", Errno.E2BIG);
+    }
+
+    /**
+     * KVM_GET_MSR_INDEX_LIST: the MSRs that KVM_GET_MSRS and KVM_SET_MSRS handle for guests on this host (KVM API
+     * §4.3). A first call with room for none learns the count (E2BIG), a second fetches the list.
+     */
+    public int[] msrIndexList() {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment probe = arena.allocate(kvm_msr_list.sizeof(), 4);
+            int r = Libc.ioctlNoThrow(fd, KVM_GET_MSR_INDEX_LIST(), probe);
+            if (r < 0 && r != -Errno.E2BIG) {
+                throw new SyscallException("ioctl", "KVM_GET_MSR_INDEX_LIST", -r);
+            }
+            int count = kvm_msr_list.nmsrs(probe);
+            MemorySegment list = arena.allocate(kvm_msr_list.sizeof() + 4L * count, 4);
+            kvm_msr_list.nmsrs(list, count);
+            Libc.ioctl(fd, KVM_GET_MSR_INDEX_LIST(), "KVM_GET_MSR_INDEX_LIST", list);
+            return msrIndices(list);
+        }
+    }
+
+    /** The indices of a filled {@code struct kvm_msr_list}. */
+    static int[] msrIndices(MemorySegment list) {
+        int count = kvm_msr_list.nmsrs(list);
+        if (count < 0 || kvm_msr_list.sizeof() + 4L * count > list.byteSize()) {
+            throw new IllegalArgumentException("kvm_msr_list of " + list.byteSize() + " bytes cannot hold "
+                    + Integer.toUnsignedString(count) + " indices");
+        }
+        int[] indices = new int[count];
+        for (int i = 0; i < count; i++) {
+            indices[i] = kvm_msr_list.indices(list, i);
+        }
+        return indices;
     }
 
     /** KVM_CREATE_VM with the default machine type. */

@@ -284,6 +284,27 @@ public final class Vcpu implements AutoCloseable {
         }
     }
 
+    /** KVM_GET_MSRS: the values of MSRs {@code indices}; all must be readable. */
+    public long[] getMsrs(int[] indices) {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment msrs = a.allocate(kvm_msrs.sizeof() + indices.length * kvm_msr_entry.sizeof(), 8);
+            kvm_msrs.nmsrs(msrs, indices.length);
+            for (int i = 0; i < indices.length; i++) {
+                kvm_msr_entry.index(kvm_msrs.entries(msrs, i), indices[i]);
+            }
+            int read = Libc.ioctl(fd, KVM_GET_MSRS(), "KVM_GET_MSRS", msrs);
+            if (read != indices.length) {
+                throw new SyscallException("ioctl", "KVM_GET_MSRS (MSR 0x" + Integer.toHexString(indices[read])
+                        + " refused)", Errno.EINVAL);
+            }
+            long[] values = new long[indices.length];
+            for (int i = 0; i < indices.length; i++) {
+                values[i] = kvm_msr_entry.data(kvm_msrs.entries(msrs, i));
+            }
+            return values;
+        }
+    }
+
     /** KVM_SET_CPUID2: the CPUID leaves this vCPU presents. */
     public void setCpuid2(List<CpuidEntry> entries) {
         try (Arena a = Arena.ofConfined()) {

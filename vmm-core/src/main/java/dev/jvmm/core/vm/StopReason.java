@@ -8,8 +8,10 @@ public enum StopReason {
     RESET(Outcome.NORMAL, "guest requested a reset (reboot)"),
     /** A flat guest executed HLT (without in-kernel irqchip KVM reports it: KVM_EXIT_HLT). */
     HALTED(Outcome.NORMAL, "guest halted"),
-    /** The host asked the VM to stop (Ctrl-A x, a signal, the API). */
+    /** The host asked the VM to stop (a signal, the API). */
     STOPPED_BY_HOST(Outcome.NORMAL, "stopped by the host"),
+    /** The user typed the console's quit key (Ctrl-A x). */
+    STOPPED_BY_USER(Outcome.NORMAL, "stopped by the user (Ctrl-A x)"),
     /** Triple fault: KVM_EXIT_SHUTDOWN. */
     TRIPLE_FAULT(Outcome.GUEST_CRASH, "guest triple-faulted (KVM_EXIT_SHUTDOWN)"),
     /** The guest reported a crash (KVM_SYSTEM_EVENT_CRASH, pvpanic). */

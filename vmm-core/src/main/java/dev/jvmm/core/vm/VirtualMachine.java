@@ -14,6 +14,7 @@ import dev.jvmm.core.boot.PvhBootConfigurator;
 import dev.jvmm.core.kvm.Kvm;
 import dev.jvmm.core.kvm.Vcpu;
 import dev.jvmm.core.kvm.Vm;
+import dev.jvmm.core.x86.BootMsrs;
 import dev.jvmm.core.x86.ControlRegisters;
 import dev.jvmm.core.x86.CpuidEntry;
 import dev.jvmm.core.x86.CpuidPolicy;
@@ -28,6 +29,7 @@ import dev.jvmm.devices.bus.Bus;
 import dev.jvmm.devices.i8042.I8042;
 import dev.jvmm.devices.irq.InterruptLine;
 import dev.jvmm.devices.rtc.Cmos;
+import dev.jvmm.devices.serial.SerialInput;
 import dev.jvmm.devices.serial.Uart16550;
 import dev.jvmm.sys.Libc;
 import java.io.BufferedOutputStream;
@@ -152,10 +154,15 @@ public final class VirtualMachine implements AutoCloseable {
 
         List<CpuidEntry> supported = kvm.supportedCpuid();
         CpuidPolicy cpuid = new CpuidPolicy(config.cpus(), Set.of());
+        int[] msrIndexList = kvm.msrIndexList();
         for (int id = 0; id < config.cpus(); id++) {
             Vcpu vcpu = vm.createVcpu(id);
             vcpus.add(vcpu);
-            vcpu.setCpuid2(cpuid.forVcpu(supported, id));
+            List<CpuidEntry> leaves = cpuid.forVcpu(supported, id);
+            vcpu.setCpuid2(leaves);
+            // After KVM_SET_CPUID2: KVM checks some MSR writes against the guest's CPUID.
+            BootMsrs msrs = BootMsrs.select(msrIndexList, leaves);
+            vcpu.setMsrs(msrs.indices(), msrs.values());
             vcpu.setFpuResetState();
             if (config.irqchip()) {
                 // LINT0 ExtINT (the 8259 behind it), LINT1 NMI: what firmware leaves for Linux (SDM Vol. 3A §11.5.1).
@@ -244,6 +251,16 @@ public final class VirtualMachine implements AutoCloseable {
     /** Asks the VM to stop from the host side; {@link #run()} then returns. */
     public void stop() {
         lifecycle.stop(StopReason.STOPPED_BY_HOST);
+    }
+
+    /** Asks the VM to stop, naming why (e.g. {@link StopReason#STOPPED_BY_USER}); the first request wins. */
+    public void stop(StopReason reason) {
+        lifecycle.stop(java.util.Objects.requireNonNull(reason, "reason"));
+    }
+
+    /** The guest's serial console input (COM1's receiver), for the console to feed. */
+    public SerialInput serialInput() {
+        return uart;
     }
 
     @Override
