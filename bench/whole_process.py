@@ -19,6 +19,7 @@ BENCH = os.path.join(ROOT, "target/bench")
 def run(cmd, env_extra=None, expect=None):
     """Runs cmd once; returns (wall seconds, peak RSS KiB, exit status, output)."""
     env = dict(os.environ)
+    env["JVMM_AOT"] = "0"  # ./jvmm's own cache stays out; the AOT variants name theirs
     env.update(env_extra or {})
     t0 = time.monotonic()
     p = subprocess.Popen(cmd, cwd=ROOT, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
@@ -36,8 +37,9 @@ def run(cmd, env_extra=None, expect=None):
 def series(variants, repeats):
     """variants: name -> (cmd, env, expect). Interleaves them; returns name -> {wall_s: [...], rss_kib: [...]}."""
     result = {name: {"wall_s": [], "rss_kib": [], "status": None} for name in variants}
-    for _ in range(repeats):
+    for i in range(repeats):
         for name, (cmd, env, expect) in variants.items():
+            print(f"whole_process: {name} run {i + 1}/{repeats}", file=sys.stderr, flush=True)
             wall, rss, status, _ = run(cmd, env, expect)
             result[name]["wall_s"].append(wall)
             result[name]["rss_kib"].append(rss)
