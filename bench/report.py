@@ -91,7 +91,9 @@ else:
 p()
 
 # Whole process.
-p("## Whole process (" + kvm + ")")
+p("## Whole process")
+p()
+p(f"Run on {kvm}.")
 p()
 whole = json.loads(read(os.path.join(whole_dir, "whole.json")) or "null")
 pending = read(os.path.join(whole_dir, "pending"))
