@@ -1,0 +1,221 @@
+#!/usr/bin/env python3
+"""Writes BENCHMARKS.md (to stdout) from what bench/run left in OUT_DIR. Usage: report.py OUT_DIR SHORT(0|1)."""
+import datetime
+import json
+import os
+import platform
+import re
+import statistics
+import subprocess
+import sys
+
+out, short = sys.argv[1], sys.argv[2] == "1"
+whole_dir = os.path.join(out, "whole")
+
+
+def read(path):
+    try:
+        with open(path) as f:
+            return f.read().strip()
+    except OSError:
+        return None
+
+
+def med(xs):
+    return statistics.median(xs) if xs else float("nan")
+
+
+def cpu_model():
+    for line in (read("/proc/cpuinfo") or "").splitlines():
+        if line.startswith("model name"):
+            return line.split(":", 1)[1].strip()
+    return platform.processor() or "unknown"
+
+
+def jdk():
+    java = os.path.join(os.environ.get("JAVA_HOME", ""), "bin", "java")
+    try:
+        text = subprocess.run([java, "-version"], capture_output=True, text=True).stderr.splitlines()
+        return text[1].strip() if len(text) > 1 else text[0]
+    except OSError:
+        return "unknown"
+
+
+nested = os.path.exists(os.path.join(whole_dir, "nested"))
+kvm = "nested KVM under TCG (no /dev/kvm on the host; bin/nested-kvm)" if nested else "native /dev/kvm"
+p = print
+p("# Benchmarks")
+p()
+p("Written by `bench/run`" + (" --short (few iterations: smoke figures, not results)" if short else "") + ". "
+  "Every figure is a median over repeated runs with its reference's median from the same run; "
+  "ratio = jvmm / reference (for throughput, jvmm / reference too: above 1 is faster). "
+  "Numbers from one machine and one run; rerun rather than trust them.")
+p()
+p(f"- date: {datetime.datetime.now(datetime.timezone.utc).strftime('%Y-%m-%d %H:%M UTC')}")
+p(f"- machine: {os.cpu_count()} CPUs (`nproc` {subprocess.run(['nproc'], capture_output=True, text=True).stdout.strip()}), "
+  f"{cpu_model()}, load average {os.getloadavg()[0]:.1f} at the end")
+p(f"- KVM for whole-process figures: {kvm}")
+p(f"- JDK: {jdk()}")
+p()
+
+# Device side (JMH).
+p("## virtio-blk, device side (JMH, no KVM needed)")
+p()
+jmh = json.loads(read(os.path.join(out, "jmh.json")) or "[]")
+if not jmh:
+    p("Pending: the JMH run produced no results (see target/bench/jmh.log).")
+else:
+    scores = {}
+    for r in jmh:
+        raw = [x for fork in r["primaryMetric"]["rawData"] for x in fork]
+        scores[(r["benchmark"].rsplit(".", 1)[1], r["params"]["pattern"])] = (med(raw), len(raw))
+    sizes = {"RANDOM_READ_4K_QD1": 4096, "RANDOM_READ_4K_QD32": 4096, "SEQUENTIAL_READ_128K": 131072,
+             "SEQUENTIAL_WRITE_128K": 131072}
+    p("| pattern | jvmm VirtioBlock IOPS | MiB/s | raw FileChannel IOPS | MiB/s | ratio | goal ≥ 0.9× |")
+    p("| --- | ---: | ---: | ---: | ---: | ---: | --- |")
+    for pattern, size in sizes.items():
+        v, n = scores.get(("virtioBlock", pattern), (float("nan"), 0))
+        r, _ = scores.get(("rawFileChannel", pattern), (float("nan"), 0))
+        ratio = v / r if r else float("nan")
+        p(f"| {pattern} | {v:,.0f} | {v * size / 2**20:,.0f} | {r:,.0f} | {r * size / 2**20:,.0f} | {ratio:.2f} "
+          f"| {'met' if ratio >= 0.9 else f'missed by {(0.9 - ratio) * 100:.0f} points'} |")
+    p()
+    image = jmh[0]["params"].get("imageMiB")
+    p(f"Median of {n} measurement iterations per cell (JMH throughput, one fork). An in-process driver "
+      f"(`benchmarks/.../BlockDriver`) makes 32 requests available per invocation (QD32: all before one kick; "
+      f"QD1: one kick each) and calls `VirtioBlock.processQueue` on the same thread, checking every status byte; "
+      f"the reference does positional `FileChannel` reads/writes (pread/pwrite) of the same {image} MiB image at "
+      f"the same offsets into the same memory. The image sits in the page cache, so this is the device's cost "
+      f"per request (header parsing, descriptor walk, used ring), not the disk's; the synchronous reference has "
+      f"no queue depth, so QD32 differs from QD1 only on the device side.")
+p()
+
+# Whole process.
+p("## Whole process")
+p()
+p(f"Run on {kvm}.")
+p()
+whole = json.loads(read(os.path.join(whole_dir, "whole.json")) or "null")
+pending = read(os.path.join(whole_dir, "pending"))
+if whole is None:
+    p(f"Pending: {pending or 'no results'}.")
+else:
+    t = whole["tiny"]
+    q = t["qemu"]
+    j = t["jvmm"]
+    n = len(j["wall_s"])
+    p("| figure | jvmm | reference | ratio | goal |")
+    p("| --- | ---: | ---: | ---: | --- |")
+    for name, label in (("jvmm", "`./jvmm boot` tiny guest"), ("jvmm_aot", "same, with the JDK 25 AOT cache")):
+        if name not in t:
+            continue
+        w, qw = med(t[name]["wall_s"]) * 1000, med(q["wall_s"]) * 1000
+        r, qr = med(t[name]["rss_kib"]) / 1024, med(q["rss_kib"]) / 1024
+        p(f"| {label}: wall | {w:,.0f} ms | QEMU microvm {qw:,.0f} ms | {w / qw:.2f} | ≤ 1.0× |")
+        p(f"| {label}: peak RSS | {r:,.1f} MiB | QEMU microvm {qr:,.1f} MiB | {r / qr:.2f} | ≤ 1.0× |")
+    e = whole["exit"]
+    exits = whole["exits"]
+    jn = (med(e["jvmm_n"]["wall_s"]) - med(e["jvmm_0"]["wall_s"])) / exits * 1e9
+    cn = (med(e["c_n"]["wall_s"]) - med(e["c_0"]["wall_s"])) / exits * 1e9
+    # The difference method only means something when the extra exits take longer than the runs' spread.
+    spread = max(e["jvmm_0"]["wall_s"]) - min(e["jvmm_0"]["wall_s"])
+    delta = med(e["jvmm_n"]["wall_s"]) - med(e["jvmm_0"]["wall_s"])
+    trust = "" if delta > 2 * spread else " (**within run-to-run noise: not a result**)"
+    p(f"| exit round trip, PIO (`out` to port 0x80){trust} | {jn:,.0f} ns | C yardstick {cn:,.0f} ns "
+      f"| {jn / cn:.2f} | ≤ 1.02× |")
+    p()
+    p(f"Medians of {n} interleaved runs each (wall from fork to exit, peak RSS from wait4). Tiny guest: "
+      f"`./jvmm boot --kernel guest-fixtures/target/guests/reset-hello.bin --format flat --irqchip` (the launcher "
+      f"script included) vs `qemu-system-x86_64 -M microvm -enable-kvm -no-reboot -display none -monitor none "
+      f"-serial stdio -device i8042 -kernel reset-hello-pvh.elf`; both print the line and end through the i8042 "
+      f"reset. Exit round trip: a real-mode guest doing {exits:,} `out` then HLT, minus the same guest doing none, "
+      f"over {exits:,}, for `./jvmm boot --format flat --entry real` and for the C loop "
+      f"(`/work/shared/yardsticks/kvm-exit-baseline.c`, gcc -O2, built into target/bench) alike; the C loop's own "
+      f"in-loop figure for the larger guest: `{whole.get('c_self_reported', '')}`.")
+    if nested:
+        p()
+        p("**Nested KVM under TCG**: every number above ran inside a QEMU-TCG guest whose kvm_amd serves /dev/kvm, "
+          "15–45× slower than natively and unevenly so (emulated JIT-compiled Java vs emulated C); only the ratios "
+          "mean anything, and only roughly. The goals are for native KVM.")
+    p()
+
+    # Startup breakdown from class-load timestamps.
+    p("## Startup: where `jvmm boot`'s time goes")
+    p()
+    marks = [("JVM created, first class of the application", "dev.jvmm.cli.Main"),
+             ("CLI parsing (picocli)", "picocli.CommandLine"),
+             ("boot command runs", "dev.jvmm.cli.BootCommand"),
+             ("logging initialised (slf4j)", "org.slf4j.LoggerFactory"),
+             ("KVM opened", "dev.jvmm.core.kvm.Kvm"),
+             ("guest memory set up", "dev.jvmm.core.vm.GuestRam"),
+             ("vCPU thread (first KVM_RUN)", "dev.jvmm.core.vm.VcpuThread")]
+
+    def class_log(name):
+        text = read(os.path.join(whole_dir, name))
+        if not text:
+            return None
+        rows = []
+        for line in text.splitlines():
+            m = re.match(r"\[(\d+\.\d+)s\](?:\[[^]]*\])* (\S+) source: (.*)", line)
+            if m:
+                rows.append((float(m.group(1)), m.group(2), m.group(3)))
+        return rows
+
+    def summary(rows):
+        first = {}
+        for at, cls, _ in rows:
+            first.setdefault(cls, at)
+        shared = sum(1 for r in rows if "shared objects file" in r[2] or "AOT" in r[2])
+        return first, shared
+
+    plain, aot = class_log("class-load.log"), class_log("class-load-aot.log")
+    if plain:
+        first, shared = summary(plain)
+        fa, shared_a = summary(aot) if aot else ({}, 0)
+        p("Time since JVM start at which the first class of each phase loaded (`-Xlog:class+load:uptime`), one run"
+          " each" + (", without and with the AOT cache" if aot else "") + ":")
+        p()
+        p("| phase starts | at (ms) | with AOT cache (ms) |")
+        p("| --- | ---: | ---: |")
+        for label, cls in marks:
+            a = f"{first[cls] * 1000:,.0f}" if cls in first else "not loaded"
+            b = f"{fa[cls] * 1000:,.0f}" if cls in fa else "—"
+            p(f"| {label} (`{cls}`) | {a} | {b} |")
+        if aot:
+            note = ("With the cache, classes it holds are loaded (AOT-linked) when the cache is mapped, before their "
+                    "first use, so that column shows when each phase's classes became available, not when the phase ran.")
+        last = plain[-1][0] * 1000
+        p(f"| last class loaded | {last:,.0f} | {aot[-1][0] * 1000 if aot else float('nan'):,.0f} |")
+        p()
+        p(f"Classes loaded: {len(plain):,} ({shared:,} from the JDK's CDS archive)"
+          + (f"; with the AOT cache {len(aot):,} ({shared_a:,} from the cache)" if aot else "") + ". "
+          f"Whole-process wall of these logged runs: {whole.get('startup_wall_s', 0) * 1000:,.0f} ms"
+          + (f", {whole['startup_aot_wall_s'] * 1000:,.0f} ms with the cache" if "startup_aot_wall_s" in whole else "")
+          + ".")
+        if aot:
+            p(note)
+        st = read(os.path.join(whole_dir, "startuptime.log"))
+        m = re.search(r"Create VM, (\d+\.\d+) secs", st or "")
+        if m:
+            p(f"HotSpot's own `Create VM` phase (`-Xlog:startuptime`): {float(m.group(1)) * 1000:,.0f} ms.")
+    tr = whole.get("aot_training", {})
+    p()
+    p(f"AOT cache: training run (`JVMM_JAVA_OPTS=-XX:AOTCacheOutput=...` on the tiny guest) took "
+      f"{tr.get('wall_s', 0):,.1f} s and {'created' if tr.get('created') else 'did NOT create'} the cache.")
+    p()
+
+p()
+p("## Pending")
+p()
+p("| figure | why not yet |")
+p("| --- | --- |")
+p("| exit round trip, MMIO | the guest and the C yardstick support it (writes above 0x80000); not wired into "
+  "bench/whole_process.py yet (time) |")
+p("| allocation per exit (ThreadMXBean) | needs a hook in the VMM that reads the vCPU thread's allocated bytes "
+  "before and after the storm (`com.sun.management.ThreadMXBean#getThreadAllocatedBytes`); not built yet |")
+p("| VM setup, 4 GiB vs 128 MiB | the class-load marks above give the 128 MiB breakdown; the 4 GiB run and a "
+  "marker at the first KVM_RUN proper are not wired yet |")
+p("| virtio-blk QD32 with a concurrent reference | the Java reference is synchronous; an io_uring or thread-pool "
+  "reference would be the fair QD32 comparison |")
+p("| virtio-net, device side | the device exists; the TAP in a private network namespace needs "
+  "CAP_NET_ADMIN and a netns run (tests use `TapInNamespace`); not written yet |")
