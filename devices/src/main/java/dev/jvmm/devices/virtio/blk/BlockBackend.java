@@ -25,6 +25,16 @@ public interface BlockBackend extends AutoCloseable {
     /** Makes {@code [offset, offset + length)} read as zeros (VIRTIO_BLK_T_WRITE_ZEROES). */
     void writeZeroes(long offset, long length) throws IOException;
 
+    /** Whether {@link #discard} can deallocate ranges (the file system punches holes); offered to the guest then. */
+    default boolean supportsDiscard() {
+        return false;
+    }
+
+    /** Deallocates {@code [offset, offset + length)}; it reads as zeros afterwards (VIRTIO_BLK_T_DISCARD). */
+    default void discard(long offset, long length) throws IOException {
+        throw new IOException("discard is not supported by this backend");
+    }
+
     @Override
     void close() throws IOException;
 }

@@ -48,6 +48,16 @@ final class BlockRequestIo {
 
     /** VIRTIO_BLK_T_WRITE_ZEROES: one {@code virtio_blk_discard_write_zeroes} segment (max_write_zeroes_seg 1). */
     int writeZeroes(DescriptorChain chain, long skip, long length, long capacity, boolean sync) throws IOException {
+        return segmentRequest(chain, skip, length, capacity, sync, false);
+    }
+
+    /** VIRTIO_BLK_T_DISCARD: the same segment format (max_discard_seg 1); the unmap flag must be clear. */
+    int discard(DescriptorChain chain, long skip, long length, long capacity) throws IOException {
+        return segmentRequest(chain, skip, length, capacity, false, true);
+    }
+
+    private int segmentRequest(DescriptorChain chain, long skip, long length, long capacity, boolean sync,
+            boolean discard) throws IOException {
         if (length != SEGMENT_BYTES) {
             return VIRTIO_BLK_S_UNSUPP;
         }
@@ -55,11 +65,16 @@ final class BlockRequestIo {
         long sector = field(0, 8);
         long sectors = field(8, 4);
         long flags = field(12, 4);
-        if ((flags & ~1L) != 0) {
-            return VIRTIO_BLK_S_UNSUPP; // reserved flag bits (§5.2.6.2)
+        // §5.2.6.2: reserved flag bits, or unmap in a discard, are unsupported.
+        if ((flags & (discard ? ~0L : ~1L)) != 0) {
+            return VIRTIO_BLK_S_UNSUPP;
         }
         if (sectors > MAX_WRITE_ZEROES_SECTORS || !inside(sector, sectors * SECTOR_SIZE, capacity)) {
             return VIRTIO_BLK_S_IOERR;
+        }
+        if (discard) {
+            backend.discard(sector * SECTOR_SIZE, sectors * SECTOR_SIZE);
+            return VIRTIO_BLK_S_OK;
         }
         backend.writeZeroes(sector * SECTOR_SIZE, sectors * SECTOR_SIZE);
         if (sync) {

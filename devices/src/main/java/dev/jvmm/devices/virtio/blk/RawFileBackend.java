@@ -1,5 +1,8 @@
 package dev.jvmm.devices.virtio.blk;
 
+import dev.jvmm.bindings.libc.libc_h;
+import dev.jvmm.sys.Libc;
+import dev.jvmm.sys.SyscallException;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -20,14 +23,53 @@ public final class RawFileBackend implements BlockBackend {
     private final FileLock lock;
     private final boolean readOnly;
     private final long size;
+    /** A second descriptor of the image for fallocate(2), which FileChannel does not offer; -1 without discard. */
+    private final int punchFd;
     private ByteBuffer zeros;
 
-    private RawFileBackend(Path path, FileChannel channel, FileLock lock, boolean readOnly, long size) {
+    private RawFileBackend(Path path, FileChannel channel, FileLock lock, boolean readOnly, long size, int punchFd) {
         this.path = path;
         this.channel = channel;
         this.lock = lock;
         this.readOnly = readOnly;
         this.size = size;
+        this.punchFd = punchFd;
+    }
+
+    /**
+     * An fd for FALLOC_FL_PUNCH_HOLE if the file system supports it, else -1. The probe punches past the end of the
+     * file (KEEP_SIZE makes that a no-op), so it changes nothing.
+     */
+    private static int openForHolePunching(Path path, long size) {
+        int fd;
+        try {
+            fd = Libc.open(path.toString(), libc_h.O_RDWR());
+        } catch (SyscallException e) {
+            return -1;
+        }
+        try {
+            Libc.fallocate(fd, libc_h.FALLOC_FL_PUNCH_HOLE() | libc_h.FALLOC_FL_KEEP_SIZE(), size, 512);
+            return fd;
+        } catch (SyscallException e) {
+            Libc.close(fd);
+            return -1;
+        }
+    }
+
+    @Override
+    public boolean supportsDiscard() { return punchFd >= 0; }
+
+    @Override
+    public void discard(long offset, long length) throws IOException {
+        if (punchFd < 0) {
+            throw new IOException("disk image " + path + " cannot punch holes");
+        }
+        try {
+            Libc.fallocate(punchFd, libc_h.FALLOC_FL_PUNCH_HOLE() | libc_h.FALLOC_FL_KEEP_SIZE(), offset, length);
+        } catch (SyscallException e) {
+            throw new IOException("discarding " + length + " bytes at " + offset + " of " + path + ": "
+                    + e.getMessage(), e);
+        }
     }
 
     /**
@@ -46,6 +88,9 @@ public final class RawFileBackend implements BlockBackend {
                 throw new IOException("disk image " + path + " is " + size
                         + " bytes, not a whole number of 512-byte sectors");
             }
+            // Probed before locking: the lock is a POSIX record lock, which closing any other fd of the file in this
+            // process would drop, so that fd is opened (and closed on failure) while no lock is held.
+            int punchFd = readOnly ? -1 : openForHolePunching(path, size);
             FileLock lock;
             try {
                 lock = channel.tryLock(0, Long.MAX_VALUE, readOnly);
@@ -53,9 +98,12 @@ public final class RawFileBackend implements BlockBackend {
                 lock = null;
             }
             if (lock == null) {
+                if (punchFd >= 0) {
+                    Libc.close(punchFd);
+                }
                 throw new IOException("disk image " + path + " is locked by another user (another jvmm?)");
             }
-            return new RawFileBackend(path, channel, lock, readOnly, size);
+            return new RawFileBackend(path, channel, lock, readOnly, size, punchFd);
         } catch (IOException | RuntimeException e) {
             channel.close();
             throw e;
@@ -117,6 +165,9 @@ public final class RawFileBackend implements BlockBackend {
             lock.release();
         } finally {
             channel.close();
+            if (punchFd >= 0) {
+                Libc.close(punchFd);
+            }
         }
     }
 }

@@ -16,19 +16,22 @@ import java.util.Objects;
  * The virtio block device (virtio 1.2 §5.2) with one request queue over a {@link BlockBackend}. A request is a
  * 16-byte header (type, reserved, sector) in the device-readable bytes, data, and a status byte as the last
  * device-writable byte; the device makes no other assumption about how the driver split it into descriptors.
- * DISCARD is not offered (it would need hole punching); WRITE_ZEROES writes zeros.
+ * DISCARD is offered where the backend can punch holes (the image's file system supports it), one segment of at
+ * most {@link #MAX_WRITE_ZEROES_SECTORS} per request; WRITE_ZEROES writes zeros.
  */
 public final class VirtioBlock implements VirtioDevice {
     public static final long VIRTIO_BLK_F_SEG_MAX = 1L << 2;
     public static final long VIRTIO_BLK_F_RO = 1L << 5;
     public static final long VIRTIO_BLK_F_BLK_SIZE = 1L << 6;
     public static final long VIRTIO_BLK_F_FLUSH = 1L << 9;
+    public static final long VIRTIO_BLK_F_DISCARD = 1L << 13;
     public static final long VIRTIO_BLK_F_WRITE_ZEROES = 1L << 14;
 
     public static final int VIRTIO_BLK_T_IN = 0;
     public static final int VIRTIO_BLK_T_OUT = 1;
     public static final int VIRTIO_BLK_T_FLUSH = 4;
     public static final int VIRTIO_BLK_T_GET_ID = 8;
+    public static final int VIRTIO_BLK_T_DISCARD = 11;
     public static final int VIRTIO_BLK_T_WRITE_ZEROES = 13;
 
     public static final int VIRTIO_BLK_S_OK = 0;
@@ -57,6 +60,7 @@ public final class VirtioBlock implements VirtioDevice {
     private VirtioInterrupt interrupt;
     private boolean writeThrough;
     private boolean writeZeroesNegotiated;
+    private boolean discardNegotiated;
 
     /** A block device over {@code backend}; {@code id} (ASCII, at most 20 bytes) answers GET_ID. */
     public VirtioBlock(BlockBackend backend, String id) {
@@ -72,6 +76,9 @@ public final class VirtioBlock implements VirtioDevice {
         this.capacity = backend.size() / SECTOR_SIZE;
         long f = VirtioFeatures.TRANSPORT_FEATURES | VIRTIO_BLK_F_SEG_MAX | VIRTIO_BLK_F_BLK_SIZE | VIRTIO_BLK_F_FLUSH;
         f |= backend.isReadOnly() ? VIRTIO_BLK_F_RO : VIRTIO_BLK_F_WRITE_ZEROES;
+        if (!backend.isReadOnly() && backend.supportsDiscard()) {
+            f |= VIRTIO_BLK_F_DISCARD;
+        }
         this.features = f;
         // struct virtio_blk_config (§5.2.4).
         this.config = new ConfigSpace(72)
@@ -79,6 +86,9 @@ public final class VirtioBlock implements VirtioDevice {
                 .putU32(12, QUEUE_SIZE - 2)
                 .putU32(20, SECTOR_SIZE)
                 .putU16(34, 1)
+                .putU32(36, MAX_WRITE_ZEROES_SECTORS) // max_discard_sectors
+                .putU32(40, 1) // max_discard_seg
+                .putU32(44, 1) // discard_sector_alignment
                 .putU32(48, MAX_WRITE_ZEROES_SECTORS)
                 .putU32(52, 1);
         this.io = new BlockRequestIo(backend);
@@ -111,6 +121,7 @@ public final class VirtioBlock implements VirtioDevice {
         // §5.2.6.2: without FLUSH the driver expects every completed write to be durable.
         this.writeThrough = (ackedFeatures & VIRTIO_BLK_F_FLUSH) == 0;
         this.writeZeroesNegotiated = (ackedFeatures & VIRTIO_BLK_F_WRITE_ZEROES) != 0;
+        this.discardNegotiated = (ackedFeatures & VIRTIO_BLK_F_DISCARD) != 0;
     }
 
     @Override
@@ -168,6 +179,8 @@ public final class VirtioBlock implements VirtioDevice {
                     case VIRTIO_BLK_T_WRITE_ZEROES -> status = !writeZeroesNegotiated ? VIRTIO_BLK_S_UNSUPP
                             : backend.isReadOnly() ? VIRTIO_BLK_S_IOERR
                             : io.writeZeroes(chain, HEADER_BYTES, dataOut, capacity, writeThrough);
+                    case VIRTIO_BLK_T_DISCARD -> status = !discardNegotiated ? VIRTIO_BLK_S_UNSUPP
+                            : io.discard(chain, HEADER_BYTES, dataOut, capacity);
                     default -> status = VIRTIO_BLK_S_UNSUPP;
                 }
             } catch (IOException e) {

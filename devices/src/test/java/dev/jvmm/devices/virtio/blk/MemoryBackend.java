@@ -12,6 +12,8 @@ final class MemoryBackend implements BlockBackend {
     int writes;
     int flushes;
     int zeroes;
+    int discards;
+    boolean discardable = true;
     IOException failure;
 
     MemoryBackend(int sectors, boolean readOnly) {
@@ -19,7 +21,16 @@ final class MemoryBackend implements BlockBackend {
         this.readOnly = readOnly;
     }
 
-    int operations() { return reads + writes + flushes + zeroes; }
+    int operations() { return reads + writes + flushes + zeroes + discards; }
+
+    @Override
+    public boolean supportsDiscard() { return discardable && !readOnly; }
+
+    @Override
+    public void discard(long offset, long length) throws IOException {
+        discards++;
+        java.util.Arrays.fill(disk, (int) offset, (int) (offset + length), (byte) 0);
+    }
 
     private void maybeFail() throws IOException {
         if (failure != null) {

@@ -27,6 +27,27 @@ class RawFileBackendTest {
     }
 
     @Test
+    void discardPunchesAHoleThatReadsAsZerosAndKeepsTheSizeAndTheLock() throws IOException {
+        Path path = image(64 * 1024);
+        try (RawFileBackend backend = RawFileBackend.open(path, false)) {
+            assertTrue(backend.supportsDiscard(), "the test's temp file system punches holes (tmpfs, ext4, xfs)");
+            backend.discard(8192, 16384);
+            ByteBuffer back = ByteBuffer.allocate(64 * 1024);
+            backend.read(back, 0);
+            byte[] b = back.array();
+            assertArrayEquals(new byte[16384], java.util.Arrays.copyOfRange(b, 8192, 8192 + 16384));
+            assertEquals((byte) 8191, b[8191]);
+            assertEquals((byte) (8192 + 16384), b[8192 + 16384]);
+            assertEquals(64 * 1024, Files.size(path));
+            // The hole-punching fd must not have dropped the image's lock (POSIX locks go with any close).
+            assertThrows(IOException.class, () -> RawFileBackend.open(path, false));
+        }
+        try (RawFileBackend readOnly = RawFileBackend.open(path, true)) {
+            assertTrue(!readOnly.supportsDiscard());
+        }
+    }
+
+    @Test
     void refusesImageThatIsNotWholeSectors() throws IOException {
         Path path = image(1000);
         IOException e = assertThrows(IOException.class, () -> RawFileBackend.open(path, false));

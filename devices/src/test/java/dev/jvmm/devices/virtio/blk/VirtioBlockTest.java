@@ -189,7 +189,7 @@ class VirtioBlockTest {
         start();
         header(0x7777, 0);
         assertEquals(VIRTIO_BLK_S_UNSUPP, request(readable(HEADER, 16), writable(STATUS, 1)));
-        header(11, 0); // VIRTIO_BLK_T_DISCARD, not offered
+        header(14, 0); // VIRTIO_BLK_T_SECURE_ERASE, not offered
         assertEquals(VIRTIO_BLK_S_UNSUPP, request(readable(HEADER, 16), readable(DATA, 16), writable(STATUS, 1)));
     }
 
@@ -262,6 +262,53 @@ class VirtioBlockTest {
         memory.writeU32(DATA + 8, 1);
         memory.writeU32(DATA + 12, 0);
         assertEquals(VIRTIO_BLK_S_UNSUPP, request(readable(HEADER, 16), readable(DATA, 16), writable(STATUS, 1)));
+    }
+
+    @Test
+    void discardIsOfferedWhereTheBackendPunchesHolesAndDeallocatesOneSegment() {
+        Arrays.fill(backend.disk, (byte) 0xee);
+        start();
+        assertTrue((driver.deviceFeatures() & VIRTIO_BLK_F_DISCARD) != 0);
+        assertEquals(MAX_WRITE_ZEROES_SECTORS, transport.read(VirtioMmioTransport.CONFIG + 36, 4), "max_discard_sectors");
+        assertEquals(1, transport.read(VirtioMmioTransport.CONFIG + 40, 4), "max_discard_seg");
+        header(VIRTIO_BLK_T_DISCARD, 0);
+        memory.writeU64(DATA, 4);
+        memory.writeU32(DATA + 8, 2);
+        memory.writeU32(DATA + 12, 0);
+        assertEquals(VIRTIO_BLK_S_OK, request(readable(HEADER, 16), readable(DATA, 16), writable(STATUS, 1)));
+        assertEquals(1, backend.discards);
+        assertArrayEquals(new byte[2 * 512], Arrays.copyOfRange(backend.disk, 4 * 512, 6 * 512));
+        assertEquals((byte) 0xee, backend.disk[6 * 512]);
+    }
+
+    @Test
+    void discardWithTheUnmapFlagBeyondTheEndOrNotNegotiatedIsRefused() {
+        start();
+        header(VIRTIO_BLK_T_DISCARD, 0);
+        memory.writeU64(DATA, 0);
+        memory.writeU32(DATA + 8, 1);
+        memory.writeU32(DATA + 12, 1); // unmap: only for WRITE_ZEROES (§5.2.6.2)
+        assertEquals(VIRTIO_BLK_S_UNSUPP, request(readable(HEADER, 16), readable(DATA, 16), writable(STATUS, 1)));
+        memory.writeU64(DATA, SECTORS);
+        memory.writeU32(DATA + 12, 0);
+        assertEquals(VIRTIO_BLK_S_IOERR, request(readable(HEADER, 16), readable(DATA, 16), writable(STATUS, 1)));
+        assertEquals(0, backend.discards);
+
+        start(~VIRTIO_BLK_F_DISCARD);
+        header(VIRTIO_BLK_T_DISCARD, 0);
+        memory.writeU64(DATA, 0);
+        assertEquals(VIRTIO_BLK_S_UNSUPP, request(readable(HEADER, 16), readable(DATA, 16), writable(STATUS, 1)));
+        assertEquals(0, backend.discards);
+    }
+
+    @Test
+    void discardIsNotOfferedWithoutHolePunchingOrOnAReadOnlyDisk() {
+        backend.discardable = false;
+        start();
+        assertEquals(0, driver.deviceFeatures() & VIRTIO_BLK_F_DISCARD);
+        backend = new MemoryBackend(SECTORS, true);
+        start();
+        assertEquals(0, driver.deviceFeatures() & VIRTIO_BLK_F_DISCARD);
     }
 
     @Test
