@@ -122,7 +122,11 @@ class HostileDriverTest {
             assertEquals(availIdx, used, "every available chain is answered");
         }
         assertTrue(used <= size && used <= availIdx, "used " + used);
-        for (int i = 0; i < used; i++) {
+        // A driver may hand the device a writable buffer over its own used ring; the device then rightly writes
+        // data there, and the ring's contents say nothing about the order of answers.
+        boolean usedRingIsABuffer = writable.stream().skip(1)
+                .anyMatch(w -> w[0] < queue.end() && queue.usedRing() < w[0] + w[1]);
+        for (int i = 0; i < used && !usedRingIsABuffer; i++) {
             assertEquals(heads[i], queue.usedId(i), "used ring returns the heads in order");
         }
         int maxWork = size * (kind == Kind.RNG ? VirtioRng.MAX_BYTES_PER_REQUEST / 4096 : size + INDIRECT_ENTRIES + 1);
