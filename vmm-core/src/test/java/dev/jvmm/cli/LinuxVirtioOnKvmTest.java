@@ -10,6 +10,7 @@ import dev.jvmm.fixtures.GuestFixtures;
 import dev.jvmm.fixtures.GuestFixtures.VirtioInitramfs;
 import dev.jvmm.testing.Artifacts;
 import dev.jvmm.testing.KvmTest;
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -54,7 +55,7 @@ class LinuxVirtioOnKvmTest {
         Path serial = dir.resolve("serial.txt");
         args.addAll(List.of("--serial-output", serial.toString()));
         int status = Main.run(args.toArray(String[]::new));
-        String out = Files.readString(serial);
+        String out = console(serial);
         assertEquals(0, status, "jvmm " + String.join(" ", args) + " ended with " + status + "; console:\n" + out);
         assertBootedAndLoadedTheModules(out);
 
@@ -106,7 +107,7 @@ class LinuxVirtioOnKvmTest {
         Path log = dir.resolve("jvmm.log");
         Process p = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
         assertTrue(p.waitFor(5, TimeUnit.MINUTES), "jvmm did not end within 5 minutes");
-        String out = Files.exists(serial) ? Files.readString(serial) : "";
+        String out = Files.exists(serial) ? console(serial) : "";
         assertEquals(0, p.exitValue(), "jvmm in a network namespace ended with " + p.exitValue() + "; its output:\n"
                 + Files.readString(log) + "\nconsole:\n" + out);
         assertBootedAndLoadedTheModules(out);
@@ -116,6 +117,11 @@ class LinuxVirtioOnKvmTest {
         assertTrue(tx.find(), out);
         assertTrue(Long.parseLong(tx.group(2)) > Long.parseLong(tx.group(1)), "eth0 transmitted: " + out);
         assertTrue(out.contains(VirtioInitramfs.NET_OK), "the host answered the guest's ping: " + out);
+    }
+
+    /** The serial console's text with the tty's CR LF line ends (ONLCR) as LF. */
+    private static String console(Path serial) throws IOException {
+        return Files.readString(serial).replace("\r\n", "\n");
     }
 
     private static List<String> bootArgs(String checks) {
