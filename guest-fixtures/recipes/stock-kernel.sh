@@ -3,10 +3,17 @@
 # ${JVMM_CACHE:-$HOME/.cache/jvmm}/guests/linux-<version>/ as
 #   vmlinuz  the bzImage (Linux x86 boot protocol)
 #   vmlinux  its payload decompressed: the kernel ELF, which carries the Xen PVH entry note
-# and points guests/stock-kernel at that directory. Does nothing when both files are already there.
+#   modules/ the loadable modules named in MODULES below and everything they depend on, uncompressed (busybox
+#            insmod takes no .ko.xz), at their lib/modules/<version>/ paths, with a modules.dep in depmod's format
+#            listing each one's dependencies, transitively, the last to be loaded first
+# and points guests/stock-kernel at that directory. Does nothing when all of them are already there.
 # Needs: apt (with current package lists), dpkg-deb, binutils (readelf), and the decompressor of the payload
 # (lz4 for Debian 12's 6.1 kernels; gzip, xz-utils, zstd, bzip2, lzop for others).
 set -euo pipefail
+
+# What busybox-virtio-initramfs.sh loads: the virtio-mmio transport (jvmm's devices are virtio-mmio, listed in the
+# ACPI DSDT) and the drivers of the devices jvmm offers. The cloud config builds them all as modules.
+MODULES=(virtio_mmio virtio_blk virtio_net virtio_rng vmw_vsock_virtio_transport)
 
 cache="${JVMM_CACHE:-$HOME/.cache/jvmm}/guests"
 
@@ -32,7 +39,7 @@ version=${package#linux-image-}
 version=${version%-unsigned}
 dir="$cache/linux-$version"
 
-if [[ -s "$dir/vmlinuz" && -s "$dir/vmlinux" ]]; then
+if [[ -s "$dir/vmlinuz" && -s "$dir/vmlinux" && -s "$dir/modules/modules.dep" ]]; then
     ln -sfn "linux-$version" "$cache/stock-kernel"
     echo "$dir"
     exit 0
@@ -76,7 +83,49 @@ esac
 [[ "$(od -An -c -N 4 "$work/vmlinux" | tr -d ' ')" == "177ELF" ]] \
     || { echo "stock-kernel: decompressing the payload with ${decompress[*]} gave no ELF" >&2; exit 1; }
 
+# Modules: the package has no modules.dep (depmod writes it on install), so each module's dependencies come from
+# the "depends=" field of its .modinfo section. Names there use '_' where file names may use '-'.
+modroot="$work/root/lib/modules/$version"
+declare -A module_file=()
+while IFS= read -r file; do
+    name=$(basename "$file"); name=${name%%.ko*}; name=${name//-/_}
+    module_file[$name]=${file#"$modroot/"}
+done < <(find "$modroot/kernel" -name '*.ko' -o -name '*.ko.xz' -o -name '*.ko.zst' -o -name '*.ko.gz')
+mkdir -p "$work/modules"
+declare -A module_deps=()
+keep_module() {  # copies $1 uncompressed into $work/modules and records its direct dependencies
+    local name=$1 file out deps
+    [[ -n "${module_deps[$name]+set}" ]] && return
+    file=${module_file[$name]:-}
+    [[ -n "$file" ]] || { echo "stock-kernel: $package has no module $name" >&2; exit 1; }
+    out="$work/modules/${file%.ko*}.ko"
+    mkdir -p "$(dirname "$out")"
+    case "$file" in
+        *.ko.xz)  xz -dc "$modroot/$file" >"$out" ;;
+        *.ko.zst) zstd -qdc "$modroot/$file" >"$out" ;;
+        *.ko.gz)  gzip -dc "$modroot/$file" >"$out" ;;
+        *)        cp "$modroot/$file" "$out" ;;
+    esac
+    deps=$(readelf -p .modinfo "$out" | sed -n 's/^ *\[ *[0-9a-f]*\] *depends=//p' | tr ',' ' ')
+    module_deps[$name]=$deps
+    local d
+    for d in $deps; do keep_module "$d"; done
+}
+for m in "${MODULES[@]}"; do keep_module "$m"; done
+path_of() { local f=${module_file[$1]}; echo "${f%.ko*}.ko"; }
+# depmod's order: a module's dependencies, each listed after everything that needs it, so loading the list from
+# its end works. A depth-first post-order, reversed, gives that.
+transitive() {
+    local -A seen=(); local -a order=()
+    visit() { local d; for d in ${module_deps[$1]}; do
+        [[ -n "${seen[$d]:-}" ]] && continue; seen[$d]=1; visit "$d"; order+=("$d"); done; }
+    visit "$1"
+    local i; for ((i = ${#order[@]} - 1; i >= 0; i--)); do printf ' %s' "$(path_of "${order[i]}")"; done
+}
+for m in "${!module_deps[@]}"; do echo "$(path_of "$m"):$(transitive "$m")"; done | sort >"$work/modules/modules.dep"
+
 mkdir -p "$dir"
+rm -rf "$dir/modules" && mv "$work/modules" "$dir/modules"
 cp "$bzimage" "$dir/vmlinuz.tmp" && mv "$dir/vmlinuz.tmp" "$dir/vmlinuz"
 mv "$work/vmlinux" "$dir/vmlinux.tmp" && mv "$dir/vmlinux.tmp" "$dir/vmlinux"
 echo "$package" >"$dir/package"
