@@ -16,7 +16,7 @@ if [[ -s "$out" && "$out" -nt "$0" ]]; then
 fi
 applets=$("$busybox" --list 2>/dev/null || true)
 if ! grep -qx poweroff <<<"$applets" \
-        || readelf -l "$busybox" 2>/dev/null | grep -q INTERP; then
+        || readelf -l "$busybox" 2>/dev/null | grep INTERP >/dev/null; then
     echo "busybox-initramfs: $busybox is not a static busybox (apt-get install busybox-static)" >&2
     exit 1
 fi

@@ -10,6 +10,8 @@
 #       rng  prints "rng: current <rng_current>" and "rng: bytes <32 bytes of /dev/hwrng as hex>", "rng: OK"
 #       net  eth0 up as jvmm.net.guest=<ip/prefix>, prints "net: mac <mac>", pings jvmm.net.host=<ip> once and
 #            prints "net: tx <before> <after>" and "net: OK" when the reply came
+#       vsock connects to the host (CID 2) port jvmm.vsock.port=<port> with vsock-ping (vsock-ping.c, built static
+#            here), sends JVMM-LINUX-VSOCK-PING, prints "vsock: reply <reply>" and "vsock: OK" when it got one
 #     each failure prints "<check>: FAIL <reason>",
 #   - and powers off (poweroff -f: ACPI S5, which ends jvmm with status 0).
 # The dotted parameters are not passed to /init by the kernel (it takes them for module parameters), so /init reads
@@ -24,11 +26,12 @@ busybox="${BUSYBOX:-/bin/busybox}"
 
 kernel_dir=$("$here/stock-kernel.sh")
 modules="$kernel_dir/modules"
-if [[ -s "$out" && "$out" -nt "$0" && "$out" -nt "$modules/modules.dep" ]]; then
+if [[ -s "$out" && "$out" -nt "$0" && "$out" -nt "$modules/modules.dep" && "$out" -nt "$here/vsock-ping.c" ]]; then
     echo "$out"
     exit 0
 fi
-if ! "$busybox" --list 2>/dev/null | grep -qx insmod || readelf -l "$busybox" 2>/dev/null | grep -q INTERP; then
+# grep without -q reads to the end: with pipefail, an early exit would fail the pipeline through SIGPIPE.
+if ! "$busybox" --list 2>/dev/null | grep -x insmod >/dev/null || readelf -l "$busybox" 2>/dev/null | grep INTERP >/dev/null; then
     echo "busybox-virtio-initramfs: $busybox is not a static busybox with insmod (apt-get install busybox-static)" >&2
     exit 1
 fi
@@ -37,6 +40,7 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 mkdir -p "$work/bin" "$work/dev" "$work/proc" "$work/sys" "$work/lib/modules"
 cp "$busybox" "$work/bin/busybox"
+gcc -static -Os -o "$work/bin/vsock-ping" "$here/vsock-ping.c"
 cp -r "$modules/kernel" "$work/lib/modules/"
 
 # Load order: for each module of modules.dep, its dependencies from the end of their list, then itself; once each.
@@ -108,9 +112,15 @@ check_net() {
     echo "net: OK"
 }
 
+check_vsock() {
+    reply=$(vsock-ping "$(param vsock.port)" JVMM-LINUX-VSOCK-PING) || { echo "vsock: FAIL no reply"; return; }
+    echo "vsock: reply $reply"
+    echo "vsock: OK"
+}
+
 for check in $(param check | tr , ' '); do
     case "$check" in
-        blk | rng | net) "check_$check" ;;
+        blk | rng | net | vsock) "check_$check" ;;
         *) echo "init: FAIL unknown check $check" ;;
     esac
 done

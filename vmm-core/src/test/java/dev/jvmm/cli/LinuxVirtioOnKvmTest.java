@@ -11,6 +11,11 @@ import dev.jvmm.fixtures.GuestFixtures.VirtioInitramfs;
 import dev.jvmm.testing.Artifacts;
 import dev.jvmm.testing.KvmTest;
 import java.io.IOException;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -19,6 +24,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import org.junit.jupiter.api.Test;
@@ -27,7 +33,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * Debian's stock cloud kernel drives jvmm's virtio devices with its own drivers: virtio_mmio finds each device in
  * the ACPI DSDT, virtio_blk reads the image's token and writes sector 1 (which the image file then holds),
- * virtio-rng becomes the current hardware RNG and yields bytes, and virtio_net's eth0 pings the host through a TAP.
+ * virtio-rng becomes the current hardware RNG and yields bytes, a vsock connection reaches the host's Unix socket
+ * and back, and virtio_net's eth0 pings the host through a TAP.
  * The initramfs's /init (guest-fixtures' busybox-virtio-initramfs.sh) loads the modules, runs the checks named on
  * the command line and powers off, so jvmm ends with status 0. Needs hardware virtualization; bin/kvm-tests runs it
  * inside a nested-KVM guest on hosts without.
@@ -42,19 +49,30 @@ class LinuxVirtioOnKvmTest {
     private static final String HOST_ADDRESS = "10.0.2.2";
     private static final String GUEST_CIDR = "10.0.2.15/24";
     private static final String GUEST_MAC = "52:54:00:4c:56:01";
+    private static final int VSOCK_PORT = 5000;
+    private static final String VSOCK_PONG = "JVMM-HOST-VSOCK-PONG";
 
     @TempDir
     Path dir;
 
     @Test
-    void blockAndEntropyDevicesWorkWithTheStockDrivers() throws Exception {
+    void blockEntropyAndVsockDevicesWorkWithTheStockDrivers() throws Exception {
         String token = randomToken();
         Path image = imageWithToken(token);
-        List<String> args = bootArgs(VirtioInitramfs.checks("blk", "rng"));
-        args.addAll(List.of("--disk", image.toString(), "--entropy"));
+        Path socket = dir.resolve("v.sock");
+        List<String> args = bootArgs(VirtioInitramfs.checks("blk", "rng", "vsock") + " "
+                + VirtioInitramfs.vsockPort(VSOCK_PORT));
+        args.addAll(List.of("--disk", image.toString(), "--entropy", "--vsock", "cid=3,socket=" + socket));
         Path serial = dir.resolve("serial.txt");
         args.addAll(List.of("--serial-output", serial.toString()));
-        int status = Main.run(args.toArray(String[]::new));
+        int status;
+        CompletableFuture<String> received;
+        // The host program of Firecracker's protocol: guest connections to port P reach <socket>_P.
+        try (ServerSocketChannel host = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
+            host.bind(UnixDomainSocketAddress.of(socket + "_" + VSOCK_PORT));
+            received = CompletableFuture.supplyAsync(() -> answerOnce(host));
+            status = Main.run(args.toArray(String[]::new));
+        }
         String out = console(serial);
         assertEquals(0, status, "jvmm " + String.join(" ", args) + " ended with " + status + "; console:\n" + out);
         assertBootedAndLoadedTheModules(out);
@@ -76,7 +94,25 @@ class LinuxVirtioOnKvmTest {
         assertTrue(rng.find(), out);
         assertFalse(rng.group(1).matches("(00)+"), "32 zero bytes from /dev/hwrng: " + out);
         assertTrue(out.contains(VirtioInitramfs.RNG_OK), out);
+
+        assertEquals(VirtioInitramfs.VSOCK_PING, received.get(1, TimeUnit.SECONDS), "what the guest sent");
+        assertTrue(out.contains(VirtioInitramfs.VSOCK_REPLY_PREFIX + VSOCK_PONG + "\n"), out);
+        assertTrue(out.contains(VirtioInitramfs.VSOCK_OK), out);
         assertTrue(out.contains("reboot: Power down"), out);
+    }
+
+    /** Accepts the guest's vsock connection, reads its message and answers {@link #VSOCK_PONG}. */
+    private static String answerOnce(ServerSocketChannel host) {
+        try (SocketChannel guest = host.accept()) {
+            ByteBuffer message = ByteBuffer.allocate(VirtioInitramfs.VSOCK_PING.length());
+            while (message.hasRemaining() && guest.read(message) >= 0) {
+                // until the whole message is in
+            }
+            guest.write(ByteBuffer.wrap(VSOCK_PONG.getBytes(StandardCharsets.US_ASCII)));
+            return new String(message.array(), 0, message.position(), StandardCharsets.US_ASCII);
+        } catch (IOException e) {
+            return "host side failed: " + e;
+        }
     }
 
     /**
