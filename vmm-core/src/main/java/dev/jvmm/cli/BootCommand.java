@@ -86,7 +86,7 @@ final class BootCommand implements Callable<Integer> {
 
     @Option(names = "--net", paramLabel = "tap=IFNAME[,mac=MAC]",
             description = "Add a virtio network device on the host TAP interface IFNAME (default MAC"
-                    + " 52:54:00:12:34:56, counting up per device). Repeatable.")
+                    + " derived from IFNAME and the device's position, the same on every boot). Repeatable.")
     List<String> nets;
 
     @Option(names = "--entropy",

@@ -61,7 +61,7 @@ final class DeviceOptions {
             throw usage("--net", value, "tap=IFNAME is required");
         }
         try {
-            return new NetSpec(tap, mac != null ? mac : NetSpec.defaultMac(index));
+            return new NetSpec(tap, mac != null ? mac : NetSpec.defaultMac(tap, index));
         } catch (IllegalArgumentException e) {
             throw usage("--net", value, e.getMessage());
         }

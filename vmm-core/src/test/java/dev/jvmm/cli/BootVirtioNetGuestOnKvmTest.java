@@ -23,7 +23,7 @@ import org.junit.jupiter.api.io.TempDir;
 @KvmTest
 class BootVirtioNetGuestOnKvmTest {
     private static final String TAP = "jvmm-net0";
-    /** Not {@code NetSpec.defaultMac(0)}, so that the guest's line proves --net's mac= reached the device. */
+    /** Not a derived default ({@code NetSpec.defaultMac}), so that the guest's line proves --net's mac= reached the device. */
     private static final String MAC = "52:54:00:6a:76:6d";
     private static final int ETH_ZLEN = 60;
 

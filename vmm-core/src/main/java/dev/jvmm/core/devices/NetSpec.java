@@ -1,5 +1,6 @@
 package dev.jvmm.core.devices;
 
+import dev.jvmm.devices.virtio.net.MacAddress;
 import java.util.HexFormat;
 import java.util.Locale;
 import java.util.Objects;
@@ -23,14 +24,12 @@ public record NetSpec(String tap, String mac) implements DeviceSpec {
     }
 
     /**
-     * A locally administered MAC for the {@code index}th network device when the user gave none: QEMU's
-     * {@code 52:54:00:12:34:56} counted up, so that a VM's addresses are the same on every boot.
+     * The MAC of the {@code index}th network device when the user gave none: a locally administered unicast address
+     * derived from its TAP's name (unique on a host while in use) and the index, so the same command line gives the
+     * same address on every boot and two VMs on one bridge do not collide (QEMU's fixed 52:54:00:12:34:56 would).
      */
-    public static String defaultMac(int index) {
-        if (index < 0 || index > 0xff - 0x56) {
-            throw new IllegalArgumentException("no default MAC for network device " + index);
-        }
-        return String.format(Locale.ROOT, "52:54:00:12:34:%02x", 0x56 + index);
+    public static String defaultMac(String tap, int index) {
+        return MacAddress.derived("tap:" + tap, index).toString();
     }
 
     private static void checkIfName(String name) {

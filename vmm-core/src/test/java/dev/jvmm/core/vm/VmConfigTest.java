@@ -172,7 +172,7 @@ class VmConfigTest {
     void moreDevicesThanGsisAreRefused() throws IOException {
         VmConfig.Builder b = VmConfig.builder(file("k"));
         for (int i = 0; i < 18; i++) {
-            b.device(new NetSpec("tap" + i, NetSpec.defaultMac(i)));
+            b.device(new NetSpec("tap" + i, NetSpec.defaultMac("tap" + i, i)));
         }
         assertEquals("18 virtio devices are configured; jvmm has interrupt lines for at most 17",
                 refused(b).getMessage());
