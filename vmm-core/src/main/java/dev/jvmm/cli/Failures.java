@@ -1,5 +1,6 @@
 package dev.jvmm.cli;
 
+import dev.jvmm.core.boot.BootException;
 import dev.jvmm.core.vm.VmmException;
 import dev.jvmm.sys.SyscallException;
 
@@ -22,6 +23,9 @@ final class Failures {
     static ExitStatus statusOf(Throwable ex) {
         if (ex instanceof UsageException) {
             return ExitStatus.USAGE;
+        }
+        if (ex instanceof BootException) {
+            return ExitStatus.USAGE; // the kernel, initrd or command line the user gave cannot be booted
         }
         if (ex instanceof VmmException v) {
             return v.isBadInput() ? ExitStatus.USAGE : ExitStatus.VMM_ERROR;

@@ -62,6 +62,26 @@ class LinuxBootOnKvmTest {
         assertTrue(out.contains(GuestFixtures.initCpusLine(1)), out);
     }
 
+    @Test
+    void aTruncatedBzImageIsOneLineAndStatus2() throws Exception {
+        Path kernel = Artifacts.require(GuestFixtures.stockBzImage(), GuestFixtures.stockKernelMissingReason());
+        byte[] whole = Files.readAllBytes(kernel);
+        Path truncated = Files.write(dir.resolve("truncated-bzImage"), java.util.Arrays.copyOf(whole, whole.length / 2));
+        java.io.ByteArrayOutputStream err = new java.io.ByteArrayOutputStream();
+        java.io.PrintStream saved = System.err;
+        int status;
+        System.setErr(new java.io.PrintStream(err, true, java.nio.charset.StandardCharsets.UTF_8));
+        try {
+            status = Main.run("boot", "--kernel", truncated.toString(), "--serial-input", "none");
+        } finally {
+            System.setErr(saved);
+        }
+        String message = err.toString(java.nio.charset.StandardCharsets.UTF_8).strip();
+        assertEquals(2, status, message);
+        assertEquals(1, message.lines().count(), message);
+        assertTrue(message.startsWith("jvmm: ") && message.contains(truncated.toString()), message);
+    }
+
     /** "RAMDISK: [mem 0xSTART-0xEND]": the initrd's page-rounded size, below the top of RAM. */
     private static void assertRamdiskLine(String out) throws Exception {
         Matcher m = Pattern.compile("RAMDISK: \\[mem 0x([0-9a-f]+)-0x([0-9a-f]+)]").matcher(out);
