@@ -2,28 +2,21 @@ package dev.jvmm.core.x86;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import dev.jvmm.core.host.HostReport;
 import dev.jvmm.core.kvm.Kvm;
 import dev.jvmm.core.kvm.Vcpu;
 import dev.jvmm.core.kvm.Vm;
+import dev.jvmm.testing.KvmTest;
 import java.util.List;
 import java.util.Set;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
  * The boot MSRs on a real vCPU: KVM accepts every selected entry and reads back what was written. Skipped, with
  * the reason {@code jvmm check} gives, on hosts where KVM cannot be used.
  */
+@KvmTest
 class BootMsrsOnKvmTest {
-    @BeforeEach
-    void requireKvm() {
-        HostReport host = HostReport.probe();
-        assumeTrue(host.usable(), () -> "needs a usable /dev/kvm: " + host.kvmProblem().orElse(""));
-    }
-
     @Test
     void kvmTakesTheBootMsrsAndReadsThemBack() {
         try (Kvm kvm = Kvm.open(); Vm vm = kvm.createVm()) {
