@@ -71,6 +71,31 @@ class MainTest {
         assertEquals("jvmm: --kernel " + missing + ": no such file", r.err().strip());
     }
 
+    /** Checked before /dev/kvm is opened, so every host (this one too, without KVM) reports them as bad input. */
+    @Test
+    void imagesAndCommandLinesThatCannotBeBootedAreOneLineAndStatus2OnAnyHost() throws Exception {
+        byte[] junk = new byte[4096];
+        java.util.Arrays.fill(junk, (byte) 0x5a);
+        Path notKernel = Files.write(dir.resolve("junk.img"), junk);
+        Path flat = Files.write(dir.resolve("g.bin"), new byte[] {(byte) 0xf4, (byte) 0xf4});
+        record Case(List<String> args, String line) { }
+        List<Case> cases = List.of(
+                new Case(List.of("--kernel", notKernel.toString()), "jvmm: " + notKernel + ": not a bzImage"),
+                new Case(List.of("--kernel", notKernel.toString(), "--format", "elf"), "jvmm: " + notKernel),
+                new Case(List.of("--kernel", flat.toString(), "--format", "flat", "--load-address", "0x7ffffff"),
+                        "jvmm: --kernel " + flat + " (2 bytes) does not fit"),
+                new Case(List.of("--kernel", notKernel.toString(), "--initrd", dir.resolve("none.cpio").toString()),
+                        "jvmm: --initrd " + dir.resolve("none.cpio") + ": no such file"));
+        for (Case c : cases) {
+            List<String> args = new ArrayList<>(List.of("boot", "--serial-input", "none"));
+            args.addAll(c.args());
+            Run r = jvmm(args.toArray(String[]::new));
+            assertEquals(2, r.status(), String.join(" ", args) + " -> " + r.err());
+            assertEquals(1, r.err().lines().count(), r.err());
+            assertTrue(r.err().startsWith(c.line()), r.err());
+        }
+    }
+
     @Test
     void badSizesAndAddressesAreStatus2WithoutStackTrace() throws Exception {
         Path k = Files.write(dir.resolve("g.bin"), new byte[] {(byte) 0xf4});

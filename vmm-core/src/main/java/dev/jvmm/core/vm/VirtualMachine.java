@@ -18,6 +18,7 @@ import dev.jvmm.core.x86.BootMsrs;
 import dev.jvmm.core.x86.ControlRegisters;
 import dev.jvmm.core.x86.CpuidEntry;
 import dev.jvmm.core.x86.CpuidPolicy;
+import dev.jvmm.core.x86.DescriptorTables;
 import dev.jvmm.core.x86.Gdt;
 import dev.jvmm.core.x86.Layout;
 import dev.jvmm.core.x86.MpTable;
@@ -27,6 +28,7 @@ import dev.jvmm.core.x86.acpi.MmioDeviceDescription;
 import dev.jvmm.devices.acpi.AcpiSleepControl;
 import dev.jvmm.devices.bus.Bus;
 import dev.jvmm.devices.i8042.I8042;
+import dev.jvmm.devices.memory.GuestMemory;
 import dev.jvmm.devices.irq.InterruptLine;
 import dev.jvmm.devices.rtc.Cmos;
 import dev.jvmm.devices.serial.SerialInput;
@@ -42,6 +44,7 @@ import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -69,6 +72,7 @@ public final class VirtualMachine implements AutoCloseable {
     private final Bus mmio = new Bus("mmio");
     private final OutputStream serialOut;
     private final VirtioDevices devices;
+    private final Consumer<Vcpu> bootEntry;
     private Uart16550 uart;
 
     private VirtualMachine(VmConfig config, VirtioDevices devices) {
@@ -77,28 +81,52 @@ public final class VirtualMachine implements AutoCloseable {
         if (!devices.isEmpty() && !config.irqchip()) {
             throw VmmException.badInput("virtio devices need the in-kernel irqchip: leave out --no-irqchip");
         }
-        this.kvm = Kvm.open();
+        // The guest is loaded into RAM before KVM is opened: a kernel, initrd or command line that cannot be booted
+        // is the user's input and is reported as such on any host, even one without /dev/kvm.
+        GuestRam r = new GuestRam(config.memorySize());
+        Kvm k = null;
         Vm v = null;
-        GuestRam r = null;
+        OutputStream out = null;
         try {
-            v = kvm.createVm();
+            this.bootEntry = loadGuest(r.memory());
+            out = openSerialOutput(config);
+            k = Kvm.open();
+            v = k.createVm();
             v.setTssAddr(Layout.KVM_TSS_ADDRESS);
             v.setIdentityMapAddr(Layout.KVM_IDENTITY_MAP_ADDRESS);
             if (config.irqchip()) {
                 v.createIrqchip();
                 v.createPit2();
             }
-            r = new GuestRam(v, config.memorySize());
+            r.register(v);
         } catch (RuntimeException e) {
             if (v != null) {
                 v.close();
             }
-            kvm.close();
+            if (k != null) {
+                k.close();
+            }
+            if (config.serialOutput().isPresent()) {
+                closeQuietly(out); // never standard output: it is the process's, not the VM's
+            }
+            r.close();
             throw e;
         }
+        this.kvm = k;
         this.vm = v;
         this.ram = r;
-        this.serialOut = openSerialOutput(config);
+        this.serialOut = out;
+    }
+
+    private static void closeQuietly(OutputStream out) {
+        if (out == null) {
+            return;
+        }
+        try {
+            out.close();
+        } catch (IOException e) {
+            LOG.debug("closing serial output", e);
+        }
     }
 
     /** Creates the VM, loads the guest and wires devices; nothing runs until {@link #run()}. */
@@ -184,7 +212,7 @@ public final class VirtualMachine implements AutoCloseable {
                     AcpiTables.S5_SLEEP_TYPE, () -> lifecycle.stop(StopReason.POWER_OFF)));
         }
         devices.attach(vm, ram.memory(), mmio);
-        loadGuest(vcpus.getFirst());
+        bootEntry.accept(vcpus.getFirst());
         int kick = Libc.sigrtmin() + 2;
         ExitDiagnosis diagnosis = new ExitDiagnosis();
         for (Vcpu vcpu : vcpus) {
@@ -192,47 +220,47 @@ public final class VirtualMachine implements AutoCloseable {
         }
     }
 
-    private void loadGuest(Vcpu boot) {
+    /** Loads the guest into {@code memory}; returns what the boot vCPU's registers need once it exists. */
+    private Consumer<Vcpu> loadGuest(GuestMemory memory) {
         if (config.format() == KernelFormat.FLAT) {
-            loadFlat(boot);
-            return;
+            return loadFlat(memory);
         }
-        KernelLoadResult kernel = KernelLoader.load(ram.memory(), config.kernel());
+        KernelLoadResult kernel = KernelLoader.load(memory, config.kernel());
         List<String> added = devices.kernelParameters();
         CommandLine cmdline = GuestCommandLine.of(config.cmdline(), added);
         byte[] initrd = config.initrd().map(Initrd::read).orElse(null);
         BootEntry entry;
         try {
             entry = kernel.hasPvhEntry() && config.format() != KernelFormat.BZIMAGE
-                    ? PvhBootConfigurator.configure(ram.memory(), kernel, cmdline, initrd, config.memorySize())
-                    : LinuxBootConfigurator.configure(ram.memory(), kernel, cmdline, initrd, config.memorySize());
+                    ? PvhBootConfigurator.configure(memory, kernel, cmdline, initrd, config.memorySize())
+                    : LinuxBootConfigurator.configure(memory, kernel, cmdline, initrd, config.memorySize());
         } catch (CommandLineTooLongException e) {
             throw GuestCommandLine.tooLong(e, added);
         }
         LOG.info("{}: {} entry at 0x{}", config.kernel(), entry.mode(), Long.toHexString(entry.rip()));
-        VcpuSetup.enter(boot, entry.tables(), entry.controlRegisters(), entry.rip(), entry.rsp(), entry.rsi(),
-                entry.rbx());
+        return boot -> VcpuSetup.enter(boot, entry.tables(), entry.controlRegisters(), entry.rip(), entry.rsp(),
+                entry.rsi(), entry.rbx());
     }
 
-    private void loadFlat(Vcpu boot) {
+    private Consumer<Vcpu> loadFlat(GuestMemory memory) {
         byte[] image;
         try {
             image = Files.readAllBytes(config.kernel());
         } catch (IOException e) {
             throw VmmException.badInput("--kernel " + config.kernel() + ": " + e.getMessage());
         }
-        if (!ram.memory().contains(config.loadAddress(), image.length)) {
+        if (!memory.contains(config.loadAddress(), image.length)) {
             throw VmmException.badInput("--kernel " + config.kernel() + " (" + image.length + " bytes) does not fit in"
                     + " guest memory at --load-address 0x" + Long.toHexString(config.loadAddress()));
         }
-        ram.memory().write(config.loadAddress(), image);
+        memory.write(config.loadAddress(), image);
+        long address = config.loadAddress();
         if (config.entry() == EntryMode.REAL) {
-            VcpuSetup.enterRealMode(boot, Gdt.realModeCode(), Gdt.realModeData(), config.loadAddress());
-        } else {
-            ControlRegisters cr = PageTables.writeIdentityMap(ram.memory());
-            VcpuSetup.enter(boot, Gdt.writeLongMode(ram.memory()), cr, config.loadAddress(),
-                    Layout.BOOT_STACK_POINTER, 0, 0);
+            return boot -> VcpuSetup.enterRealMode(boot, Gdt.realModeCode(), Gdt.realModeData(), address);
         }
+        ControlRegisters cr = PageTables.writeIdentityMap(memory);
+        DescriptorTables tables = Gdt.writeLongMode(memory);
+        return boot -> VcpuSetup.enter(boot, tables, cr, address, Layout.BOOT_STACK_POINTER, 0, 0);
     }
 
     /** Runs the VM until it stops and returns how it ended. */
