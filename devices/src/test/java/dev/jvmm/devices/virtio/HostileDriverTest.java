@@ -70,7 +70,7 @@ class HostileDriverTest {
             });
             case BLOCK -> new VirtioBlock(new CountingBackend(work), "hostile");
         };
-        Guard device = new Guard(inner);
+        EscapeGuard device = new EscapeGuard(inner);
         RecordingLine line = new RecordingLine();
         VirtioMmioTransport transport = new VirtioMmioTransport(device, memory, line, QueueNotifier.SYNCHRONOUS);
         MmioDriver driver = new MmioDriver(transport);
@@ -132,7 +132,7 @@ class HostileDriverTest {
         int maxWork = size * (kind == Kind.RNG ? VirtioRng.MAX_BYTES_PER_REQUEST / 4096 : size + INDIRECT_ENTRIES + 1);
         assertTrue(work[0] <= maxWork, "work " + work[0] + " > " + maxWork);
         if (!overlapRings) {
-            assertUnchangedOutside(before, memory.read(RAM, RAM_SIZE), writable);
+            EscapeGuard.assertUnchangedOutside(RAM, before, memory.read(RAM, RAM_SIZE), writable);
         }
         Statistics.collect(needsReset ? "needs reset" : used == 0 ? "nothing available" : "answered");
     }
@@ -215,60 +215,6 @@ class HostileDriverTest {
         memory.writeU64(at + 16, random.nextInt(DISK_SECTORS + 2));
         memory.writeU32(at + 24, random.nextBoolean() ? random.nextInt(4) : random.nextInt());
         memory.writeU32(at + 28, random.nextInt(3));
-    }
-
-    private static void assertUnchangedOutside(byte[] before, byte[] after, List<long[]> writable) {
-        boolean[] mayChange = new boolean[before.length];
-        for (long[] range : writable) {
-            long start = Math.max(range[0], RAM);
-            long end = Math.min(range[0] + Math.min(range[1], RAM_SIZE), RAM + RAM_SIZE);
-            if (range[0] >= 0 && start < end) {
-                Arrays.fill(mayChange, (int) (start - RAM), (int) (end - RAM), true);
-            }
-        }
-        for (int i = 0; i < before.length; i++) {
-            if (!mayChange[i] && before[i] != after[i]) {
-                throw new AssertionError("guest byte at 0x" + Long.toHexString(RAM + i)
-                        + " changed outside every device-writable buffer");
-            }
-        }
-    }
-
-    /** Records any exception other than {@link VirtqueueException} leaving the device. */
-    private static final class Guard implements VirtioDevice {
-        private final VirtioDevice device;
-        final List<Throwable> escaped = new ArrayList<>();
-
-        Guard(VirtioDevice device) { this.device = device; }
-
-        @Override public int deviceType() { return device.deviceType(); }
-
-        @Override public long deviceFeatures() { return device.deviceFeatures(); }
-
-        @Override public int[] queueMaxSizes() { return device.queueMaxSizes(); }
-
-        @Override public long readConfig(int offset, int size) { return device.readConfig(offset, size); }
-
-        @Override public void writeConfig(int offset, int size, long value) { device.writeConfig(offset, size, value); }
-
-        @Override
-        public void activate(GuestMemory memory, SplitQueue[] queues, long ackedFeatures, VirtioInterrupt interrupt) {
-            device.activate(memory, queues, ackedFeatures, interrupt);
-        }
-
-        @Override
-        public void processQueue(int queueIndex) {
-            try {
-                device.processQueue(queueIndex);
-            } catch (VirtqueueException e) {
-                throw e;
-            } catch (RuntimeException | Error e) {
-                escaped.add(e);
-                throw e;
-            }
-        }
-
-        @Override public void reset() { device.reset(); }
     }
 
     /** A small disk whose every operation counts as work. */

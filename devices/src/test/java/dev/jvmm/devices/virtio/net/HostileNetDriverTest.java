@@ -7,14 +7,13 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.jvmm.devices.memory.GuestMemory;
+import dev.jvmm.devices.virtio.EscapeGuard;
 import dev.jvmm.devices.virtio.DeviceStatus;
 import dev.jvmm.devices.virtio.GuestRam;
 import dev.jvmm.devices.virtio.MmioDriver;
 import dev.jvmm.devices.virtio.QueueNotifier;
 import dev.jvmm.devices.virtio.RecordingLine;
-import dev.jvmm.devices.virtio.VirtioDevice;
 import dev.jvmm.devices.virtio.VirtioFeatures;
-import dev.jvmm.devices.virtio.VirtioInterrupt;
 import dev.jvmm.devices.virtio.VirtqueueDriver;
 import dev.jvmm.devices.virtio.mmio.VirtioMmioTransport;
 import dev.jvmm.devices.virtio.queue.SplitQueue;
@@ -83,7 +82,7 @@ class HostileNetDriverTest {
             backend.failWrites(Errno.EIO);
         }
         VirtioNet net = new VirtioNet(backend, MAC);
-        Guard device = new Guard(net);
+        EscapeGuard device = new EscapeGuard(net);
         VirtioMmioTransport transport = new VirtioMmioTransport(device, memory, new RecordingLine(),
                 QueueNotifier.SYNCHRONOUS);
         MmioDriver driver = new MmioDriver(transport);
@@ -143,7 +142,7 @@ class HostileNetDriverTest {
             assertTrue(sent.length <= VirtioNetHeader.BYTES + VirtioNet.MAX_FRAME_BYTES, "frame of " + sent.length);
         }
         assertTrue(backend.readCalls() <= 2 * Receiver.BUDGET, "reads " + backend.readCalls());
-        assertUnchangedOutside(before, memory.read(RAM, RAM_SIZE), writable);
+        EscapeGuard.assertUnchangedOutside(RAM, before, memory.read(RAM, RAM_SIZE), writable);
         net.close();
         Statistics.collect(needsReset ? "needs reset" : net.counters().rxFrames() > 0 || backend.outbound().size() > 0
                 ? "frames moved" : "nothing moved");
@@ -234,64 +233,5 @@ class HostileNetDriverTest {
         if ((d[2] & VIRTQ_DESC_F_WRITE) != 0 && (d[2] & VIRTQ_DESC_F_INDIRECT) == 0) {
             writable.add(new long[] {d[0], d[1]});
         }
-    }
-
-    private static void assertUnchangedOutside(byte[] before, byte[] after, List<long[]> writable) {
-        boolean[] mayChange = new boolean[before.length];
-        for (long[] range : writable) {
-            long start = Math.max(range[0], RAM);
-            long end = Math.min(range[0] + Math.min(range[1], RAM_SIZE), RAM + RAM_SIZE);
-            if (range[0] >= 0 && start < end) {
-                Arrays.fill(mayChange, (int) (start - RAM), (int) (end - RAM), true);
-            }
-        }
-        for (int i = 0; i < before.length; i++) {
-            if (!mayChange[i] && before[i] != after[i]) {
-                throw new AssertionError("guest byte at 0x" + Long.toHexString(RAM + i)
-                        + " changed outside every device-writable buffer");
-            }
-        }
-    }
-
-    /** Records any exception other than {@link VirtqueueException} leaving the device. */
-    private static final class Guard implements VirtioDevice {
-        private final VirtioDevice device;
-        final List<Throwable> escaped = new ArrayList<>();
-
-        Guard(VirtioDevice device) { this.device = device; }
-
-        @Override public int deviceType() { return device.deviceType(); }
-
-        @Override public long deviceFeatures() { return device.deviceFeatures(); }
-
-        @Override public int[] queueMaxSizes() { return device.queueMaxSizes(); }
-
-        @Override public long readConfig(int offset, int size) { return device.readConfig(offset, size); }
-
-        @Override public void writeConfig(int offset, int size, long value) { device.writeConfig(offset, size, value); }
-
-        @Override
-        public void activate(GuestMemory memory, SplitQueue[] queues, long ackedFeatures, VirtioInterrupt interrupt) {
-            try {
-                device.activate(memory, queues, ackedFeatures, interrupt);
-            } catch (RuntimeException | Error e) {
-                escaped.add(e);
-                throw e;
-            }
-        }
-
-        @Override
-        public void processQueue(int queueIndex) {
-            try {
-                device.processQueue(queueIndex);
-            } catch (VirtqueueException e) {
-                throw e;
-            } catch (RuntimeException | Error e) {
-                escaped.add(e);
-                throw e;
-            }
-        }
-
-        @Override public void reset() { device.reset(); }
     }
 }
