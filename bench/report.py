@@ -113,25 +113,49 @@ else:
         r, qr = med(t[name]["rss_kib"]) / 1024, med(q["rss_kib"]) / 1024
         p(f"| {label}: wall | {w:,.0f} ms | QEMU microvm {qw:,.0f} ms | {w / qw:.2f} | ≤ 1.0× |")
         p(f"| {label}: peak RSS | {r:,.1f} MiB | QEMU microvm {qr:,.1f} MiB | {r / qr:.2f} | ≤ 1.0× |")
-    e = whole["exit"]
     exits = whole["exits"]
-    jn = (med(e["jvmm_n"]["wall_s"]) - med(e["jvmm_0"]["wall_s"])) / exits * 1e9
-    cn = (med(e["c_n"]["wall_s"]) - med(e["c_0"]["wall_s"])) / exits * 1e9
-    # The difference method only means something when the extra exits take longer than the runs' spread.
-    spread = max(e["jvmm_0"]["wall_s"]) - min(e["jvmm_0"]["wall_s"])
-    delta = med(e["jvmm_n"]["wall_s"]) - med(e["jvmm_0"]["wall_s"])
-    trust = "" if delta > 2 * spread else " (**within run-to-run noise: not a result**)"
-    p(f"| exit round trip, PIO (`out` to port 0x80){trust} | {jn:,.0f} ns | C yardstick {cn:,.0f} ns "
-      f"| {jn / cn:.2f} | ≤ 1.02× |")
+    storms = whole.get("exit", {})
+    labels = {"pio": "PIO (`out` to port 0x80)", "mmio": "MMIO (4-byte write outside RAM)"}
+    for kind, label in labels.items():
+        e = storms.get(kind)
+        if not isinstance(e, dict) or not e.get("jvmm_ns_per_exit"):
+            continue
+        jn, cn = med(e["jvmm_ns_per_exit"]), med(e["c_ns_per_exit"])
+        p(f"| exit round trip, {label}, in the loop | {jn:,.0f} ns | C yardstick {cn:,.0f} ns | {jn / cn:.2f} "
+          f"| ≤ 1.02× |")
+    for kind, label in labels.items():
+        e = storms.get(kind)
+        if not isinstance(e, dict) or not e.get("alloc_n"):
+            continue
+        per_exit = (med(e["alloc_n"]) - med(e["alloc_0"])) / exits
+        verdict = "met" if per_exit < 0.01 else f"missed by {per_exit:,.2f} B/exit"
+        p(f"| allocation per exit, {label}: vCPU thread | {per_exit:,.3f} B/exit ({med(e['alloc_n']):,.0f} B with "
+          f"{exits:,} exits, {med(e['alloc_0']):,.0f} B with none) | — | — | 0 ({verdict}) |")
+    setup = whole.get("setup_ms", {})
+    if setup.get("128M") and setup.get("4G"):
+        s128, s4g = med(setup["128M"]), med(setup["4G"])
+        growth = s4g / s128
+        p(f"| VM setup: fork to first KVM_RUN, 4 GiB guest | {s4g:,.0f} ms | same with 128 MiB: {s128:,.0f} ms "
+          f"| {growth:.2f} | no growth ({'met' if growth <= 1.05 else f'grew by {(growth - 1) * 100:.0f}%'}) |")
+        if setup.get("128M_aot"):
+            p(f"| VM setup: fork to first KVM_RUN, 128 MiB, AOT cache | {med(setup['128M_aot']):,.0f} ms "
+              f"| without: {s128:,.0f} ms | {med(setup['128M_aot']) / s128:.2f} | — |")
     p()
+    c_lines = "; ".join(f"{k}: `{storms[k]['c_line']}`" for k in labels if isinstance(storms.get(k), dict)
+                        and storms[k].get("c_line"))
     p(f"Medians of {n} interleaved runs each (wall from fork to exit, peak RSS from wait4). Tiny guest: "
       f"`./jvmm boot --kernel guest-fixtures/target/guests/reset-hello.bin --format flat --irqchip` (the launcher "
       f"script included) vs `qemu-system-x86_64 -M microvm -enable-kvm -no-reboot -display none -monitor none "
       f"-serial stdio -device i8042 -kernel reset-hello-pvh.elf`; both print the line and end through the i8042 "
-      f"reset. Exit round trip: a real-mode guest doing {exits:,} `out` then HLT, minus the same guest doing none, "
-      f"over {exits:,}, for `./jvmm boot --format flat --entry real` and for the C loop "
-      f"(`/work/shared/yardsticks/kvm-exit-baseline.c`, gcc -O2, built into target/bench) alike; the C loop's own "
-      f"in-loop figure for the larger guest: `{whole.get('c_self_reported', '')}`.")
+      f"reset. Exit round trip: guest-fixtures' exit-storm guest (real-mode entry, then {exits:,} exits of one kind "
+      f"and HLT) under `./jvmm boot --format flat --entry real --metrics-file` (time from the first KVM_RUN to "
+      f"leaving the vCPU loop over the exits, as jvmm measures it) and under the C loop "
+      f"(`/work/shared/yardsticks/kvm-exit-baseline.c`, gcc -O2, built into target/bench, which measures the same "
+      f"span the same way); its last lines: {c_lines}. Allocation: the vCPU thread's allocated bytes "
+      f"(`com.sun.management.ThreadMXBean`, from just before the first KVM_RUN to leaving the loop) with {exits:,} "
+      f"exits minus with none, over {exits:,}. VM setup: from the fork of `./jvmm` (launcher script included) to "
+      f"the first KVM_RUN as reported in `--metrics-file` (CLOCK_MONOTONIC on both sides), tiny guest, "
+      f"`--memory 128M` vs `--memory 4G`.")
     if nested:
         p()
         p("**Nested KVM under TCG**: every number above ran inside a QEMU-TCG guest whose kvm_amd serves /dev/kvm, "
@@ -209,12 +233,6 @@ p("## Pending")
 p()
 p("| figure | why not yet |")
 p("| --- | --- |")
-p("| exit round trip, MMIO | the guest and the C yardstick support it (writes above 0x80000); not wired into "
-  "bench/whole_process.py yet (time) |")
-p("| allocation per exit (ThreadMXBean) | needs a hook in the VMM that reads the vCPU thread's allocated bytes "
-  "before and after the storm (`com.sun.management.ThreadMXBean#getThreadAllocatedBytes`); not built yet |")
-p("| VM setup, 4 GiB vs 128 MiB | the class-load marks above give the 128 MiB breakdown; the 4 GiB run and a "
-  "marker at the first KVM_RUN proper are not wired yet |")
 p("| virtio-blk QD32 with a concurrent reference | the Java reference is synchronous; an io_uring or thread-pool "
   "reference would be the fair QD32 comparison |")
 p("| virtio-net, device side | the device exists; the TAP in a private network namespace needs "

@@ -17,10 +17,11 @@ BENCH = os.path.join(ROOT, "target/bench")
 
 
 def run(cmd, env_extra=None, expect=None):
-    """Runs cmd once; returns (wall seconds, peak RSS KiB, exit status, output)."""
+    """Runs cmd once; returns (wall seconds, peak RSS KiB, exit status, output, CLOCK_MONOTONIC ns at the fork)."""
     env = dict(os.environ)
     env["JVMM_AOT"] = "0"  # ./jvmm's own cache stays out; the AOT variants name theirs
     env.update(env_extra or {})
+    t0_ns = time.monotonic_ns()
     t0 = time.monotonic()
     p = subprocess.Popen(cmd, cwd=ROOT, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                          stderr=subprocess.STDOUT)
@@ -31,7 +32,7 @@ def run(cmd, env_extra=None, expect=None):
     text = out.decode(errors="replace")
     if expect is not None and expect not in text:
         raise SystemExit(f"{cmd[0]}: expected {expect!r} in its output, got {text[-400:]!r}")
-    return wall, rusage.ru_maxrss, p.returncode, text
+    return wall, rusage.ru_maxrss, p.returncode, text, t0_ns
 
 
 def series(variants, repeats):
@@ -40,11 +41,37 @@ def series(variants, repeats):
     for i in range(repeats):
         for name, (cmd, env, expect) in variants.items():
             print(f"whole_process: {name} run {i + 1}/{repeats}", file=sys.stderr, flush=True)
-            wall, rss, status, _ = run(cmd, env, expect)
+            wall, rss, status, _, _ = run(cmd, env, expect)
             result[name]["wall_s"].append(wall)
             result[name]["rss_kib"].append(rss)
             result[name]["status"] = status
     return result
+
+
+def storm(kind, count):
+    """A copy of guest-fixtures' exit-storm guest making COUNT exits of KIND (offsets as in ExitStorm.java)."""
+    with open(os.path.join(GUESTS, "exit-storm.bin"), "rb") as f:
+        image = bytearray(f.read())
+    image[4:8] = count.to_bytes(4, "little")
+    image[8:12] = (0 if kind == "pio" else 1).to_bytes(4, "little")
+    path = os.path.join(BENCH, f"exit-storm-{kind}-{count}.bin")
+    with open(path, "wb") as f:
+        f.write(image)
+    return path
+
+
+def metrics_run(cmd, env, expect=None):
+    """Runs a jvmm boot command with --metrics-file; returns the metrics, with the fork's monotonic time added."""
+    path = os.path.join(BENCH, "metrics.json")
+    if os.path.exists(path):
+        os.remove(path)
+    _, _, status, text, t0_ns = run(cmd + ["--serial-input", "none", "--metrics-file", path], env, expect)
+    if status != 0 or not os.path.exists(path):
+        raise SystemExit(f"{' '.join(cmd)}: exit {status}, no metrics; output: {text[-400:]!r}")
+    with open(path) as f:
+        m = json.load(f)
+    m["fork_monotonic_ns"] = t0_ns
+    return m
 
 
 def main():
@@ -56,7 +83,7 @@ def main():
     # JDK 25 AOT cache: one training run on the tiny guest (it also assembles the cache at exit).
     aot = os.path.join(out, "jvmm.aot")
     tiny = jvmm + ["--kernel", os.path.join(GUESTS, "reset-hello.bin"), "--format", "flat", "--irqchip"]
-    wall, _, status, text = run(tiny, {"JVMM_JAVA_OPTS": f"-XX:AOTCacheOutput={aot}"})
+    wall, _, status, text, _ = run(tiny, {"JVMM_JAVA_OPTS": f"-XX:AOTCacheOutput={aot}"})
     report["aot_training"] = {"wall_s": wall, "status": status, "created": os.path.exists(aot),
                               "output_tail": text[-600:]}
 
@@ -72,29 +99,52 @@ def main():
     run(tiny, {}, line)  # page cache warm-up, not counted
     report["tiny"] = series(variants, repeats)
 
-    # Exit round trip: the same real-mode guest with 0 and EXITS port writes, under jvmm and the C yardstick;
-    # ns per exit is the difference of the medians over the difference in exits, for both alike.
-    io0, ion = os.path.join(BENCH, "guest-io-0.bin"), os.path.join(BENCH, f"guest-io-{exits}.bin")
+    # Exit round trip and allocation per exit: the exit-storm guest of guest-fixtures, patched to 0 and to EXITS
+    # exits of each kind, under jvmm (its --metrics-file: time in the vCPU loop, exits, the vCPU thread's allocated
+    # bytes) and under the C yardstick (its own in-loop line). Both figures are time in the loop over exits.
     c = os.path.join(BENCH, "kvm-exit-baseline")
-    flat = ["--format", "flat", "--entry", "real"]
     report["exits"] = exits
-    report["exit"] = series({
-        "jvmm_0": (jvmm + ["--kernel", io0] + flat, {}, None),
-        "jvmm_n": (jvmm + ["--kernel", ion] + flat, {}, None),
-        "c_0": ([c, io0], {}, "exits="),
-        "c_n": ([c, ion], {}, "exits="),
-    }, repeats)
-    report["c_self_reported"] = run([c, ion])[3].strip()
+    report["exit"] = {}
+    for kind in ("pio", "mmio"):
+        g0, gn = storm(kind, 0), storm(kind, exits)
+        r = {"jvmm_ns_per_exit": [], "c_ns_per_exit": [], "alloc_0": [], "alloc_n": [], "jvmm_exits": None,
+             "c_line": None}
+        for i in range(repeats):
+            print(f"whole_process: exit storm {kind} run {i + 1}/{repeats}", file=sys.stderr, flush=True)
+            m0 = metrics_run(jvmm + ["--kernel", g0, "--format", "flat", "--entry", "real"], {})
+            mn = metrics_run(jvmm + ["--kernel", gn, "--format", "flat", "--entry", "real"], {})
+            v = mn["vcpus"][0]
+            r["jvmm_ns_per_exit"].append(v["run_ns"] / v["exit_count"])
+            r["jvmm_exits"] = v["exits"]
+            r["alloc_0"].append(m0["vcpus"][0]["allocated_bytes"])
+            r["alloc_n"].append(v["allocated_bytes"])
+            c_line = run([c, gn], None, "exits=")[3].strip()
+            r["c_line"] = c_line
+            r["c_ns_per_exit"].append(float(c_line.rsplit("ns_per_exit=", 1)[1]))
+        report["exit"][kind] = r
+
+    # VM setup: from the fork of ./jvmm to its first KVM_RUN (CLOCK_MONOTONIC on both sides: Python's monotonic
+    # clock and the JVM's System.nanoTime), for 128 MiB and 4 GiB of guest RAM.
+    setup = {"128M": [], "4G": [], "128M_aot": []}
+    for i in range(repeats):
+        for name in setup:
+            print(f"whole_process: setup {name} run {i + 1}/{repeats}", file=sys.stderr, flush=True)
+            env = {"JVMM_JAVA_OPTS": f"-XX:AOTCache={aot}"} if name.endswith("_aot") else {}
+            if name.endswith("_aot") and not os.path.exists(aot):
+                continue
+            m = metrics_run(tiny + ["--memory", name.split("_")[0]], env, line)
+            setup[name].append((m["first_kvm_run_monotonic_ns"] - m["fork_monotonic_ns"]) / 1e6)
+    report["setup_ms"] = setup
 
     # Startup breakdown: class-load timestamps mark when each phase first runs (no instrumentation needed).
     log = os.path.join(out, "class-load.log")
-    wall, _, status, text = run(tiny, {"JVMM_JAVA_OPTS":
+    wall, _, status, text, _ = run(tiny, {"JVMM_JAVA_OPTS":
                                        f"-Xlog:class+load=info:file={log}:uptime -Xlog:startuptime=info:file="
                                        f"{os.path.join(out, 'startuptime.log')}:uptime"}, line)
     report["startup_wall_s"] = wall
     if os.path.exists(aot):
         log2 = os.path.join(out, "class-load-aot.log")
-        wall, _, _, _ = run(tiny, {"JVMM_JAVA_OPTS": f"-XX:AOTCache={aot} -Xlog:class+load=info:file={log2}:uptime"},
+        wall, _, _, _, _ = run(tiny, {"JVMM_JAVA_OPTS": f"-XX:AOTCache={aot} -Xlog:class+load=info:file={log2}:uptime"},
                             line)
         report["startup_aot_wall_s"] = wall
     with open(os.path.join(out, "whole.json"), "w") as f:

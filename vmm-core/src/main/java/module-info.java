@@ -4,5 +4,7 @@ module dev.jvmm.core {
     requires dev.jvmm.devices;
     requires info.picocli;
     requires org.slf4j;
+    requires com.fasterxml.jackson.core;
+    requires jdk.management;
     opens dev.jvmm.cli to info.picocli;
 }

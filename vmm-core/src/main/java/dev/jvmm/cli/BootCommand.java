@@ -8,6 +8,7 @@ import dev.jvmm.core.vm.StopReason;
 import dev.jvmm.core.vm.VirtualMachine;
 import dev.jvmm.core.vm.VmConfig;
 import dev.jvmm.core.vm.VmExit;
+import dev.jvmm.core.vm.VmMetrics;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -102,8 +103,15 @@ final class BootCommand implements Callable<Integer> {
                     + " alone (daemons, tests) (default: ${DEFAULT-VALUE}).")
     Console.Input serialInput;
 
+    @Option(names = "--metrics-file", paramLabel = "FILE",
+            description = "When the VM stops, write its metrics to FILE as JSON: how it ended, the time from process"
+                    + " start to the first KVM_RUN, and per vCPU the exits by reason, the time in its loop and the heap"
+                    + " bytes its thread allocated.")
+    Path metricsFile;
+
     @Override
     public Integer call() throws Exception {
+        MetricsFile metrics = metricsFile != null ? MetricsFile.at(metricsFile) : null;
         VmConfig.Builder b = VmConfig.builder(kernel)
                 .format(format)
                 .entry(entry)
@@ -111,7 +119,8 @@ final class BootCommand implements Callable<Integer> {
                 .cpus(cpus)
                 .initrd(initrd)
                 .cmdline(cmdline)
-                .serialOutput(serialOutput);
+                .serialOutput(serialOutput)
+                .measureAllocation(metrics != null);
         if (loadAddress != null) {
             b.loadAddress(parseAddress("--load-address", loadAddress));
         }
@@ -121,11 +130,16 @@ final class BootCommand implements Callable<Integer> {
         addDevices(b);
         VmConfig config = b.build().validate(HostMemory.totalBytes());
         VmExit exit;
+        VmMetrics measured;
         try (VirtualMachine vm = VirtualMachine.create(config);
              Console console = serialInput == Console.Input.STDIN
                      ? Console.attachStdin(vm.serialInput(), () -> vm.stop(StopReason.STOPPED_BY_USER)) : null) {
             exit = vm.run();
+            measured = vm.metrics();
         } // the console closes first: the terminal is cooked again before anything below is printed
+        if (metrics != null) {
+            metrics.write(exit, measured, config.memorySize(), MetricsFile.processStart());
+        }
         return report(exit);
     }
 

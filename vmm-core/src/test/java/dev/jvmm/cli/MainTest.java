@@ -106,6 +106,8 @@ class MainTest {
                 {"boot", "--kernel", k.toString(), "--cpus", "x"},
                 {"boot", "--kernel", k.toString(), "--format", "tarball"},
                 {"boot", "--kernel", k.toString(), "--serial-input", "keyboard"},
+                {"boot", "--kernel", k.toString(), "--metrics-file", dir.toString()},
+                {"boot", "--kernel", k.toString(), "--metrics-file", dir.resolve("no/such/dir/m.json").toString()},
                 {"--log-level", "loud", "check"},
                 {"boot"}}) {
             Run r = jvmm(args);

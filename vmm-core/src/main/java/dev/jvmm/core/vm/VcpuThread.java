@@ -27,16 +27,19 @@ final class VcpuThread implements Runnable {
     private final VmLifecycle lifecycle;
     private final ExitDiagnosis diagnosis;
     private final int kickSignal;
+    private final VcpuStats stats;
     private volatile long pthread;
     private final Thread thread;
 
-    VcpuThread(Vcpu vcpu, Bus pio, Bus mmio, VmLifecycle lifecycle, ExitDiagnosis diagnosis, int kickSignal) {
+    VcpuThread(Vcpu vcpu, Bus pio, Bus mmio, VmLifecycle lifecycle, ExitDiagnosis diagnosis, int kickSignal,
+               ThreadAllocation allocation) {
         this.vcpu = vcpu;
         this.pio = pio;
         this.mmio = mmio;
         this.lifecycle = lifecycle;
         this.diagnosis = diagnosis;
         this.kickSignal = kickSignal;
+        this.stats = new VcpuStats(vcpu.id(), allocation);
         this.thread = Thread.ofPlatform().name("vcpu" + vcpu.id()).daemon(true).unstarted(this);
     }
 
@@ -46,6 +49,11 @@ final class VcpuThread implements Runnable {
 
     void join(long millis) throws InterruptedException {
         thread.join(millis);
+    }
+
+    /** What the loop did; complete once the thread has ended ({@link #join}). */
+    VcpuMetrics metrics() {
+        return stats.snapshot();
     }
 
     /** Makes the vCPU leave KVM_RUN soon; callable from any thread. */
@@ -83,9 +91,11 @@ final class VcpuThread implements Runnable {
             synchronized (this) {
                 pthread = Libc.pthreadSelf();
             }
+            stats.begin();
             try {
                 loop(kick);
             } finally {
+                stats.end();
                 retire(kick);
             }
         } catch (RuntimeException | Error e) {
@@ -97,6 +107,7 @@ final class VcpuThread implements Runnable {
     private void loop(MemorySegment kick) {
         while (!lifecycle.stopRequested()) {
             VcpuExit exit = vcpu.run();
+            stats.count(exit);
             switch (exit) {
                 case IO_OUT -> {
                     int port = vcpu.ioPort();

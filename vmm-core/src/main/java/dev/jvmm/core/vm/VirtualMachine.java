@@ -215,8 +215,10 @@ public final class VirtualMachine implements AutoCloseable {
         bootEntry.accept(vcpus.getFirst());
         int kick = Libc.sigrtmin() + 2;
         ExitDiagnosis diagnosis = new ExitDiagnosis();
+        ThreadAllocation allocation = config.measureAllocation() ? ThreadAllocation.ofThreadMxBean()
+                : ThreadAllocation.NONE;
         for (Vcpu vcpu : vcpus) {
-            threads.add(new VcpuThread(vcpu, pio, mmio, lifecycle, diagnosis, kick));
+            threads.add(new VcpuThread(vcpu, pio, mmio, lifecycle, diagnosis, kick, allocation));
         }
     }
 
@@ -274,6 +276,15 @@ public final class VirtualMachine implements AutoCloseable {
         }
         uart.flush();
         return exit;
+    }
+
+    /**
+     * What the VM did: exits per vCPU by reason, when each first entered KVM_RUN, how long it ran and, with
+     * {@link VmConfig#measureAllocation()}, what its thread allocated. Complete once {@link #run()} has returned.
+     */
+    public VmMetrics metrics() {
+        return new VmMetrics(threads.stream().map(VcpuThread::metrics).toList(), pio.unhandledAccesses(),
+                mmio.unhandledAccesses());
     }
 
     /** Asks the VM to stop from the host side; {@link #run()} then returns. */

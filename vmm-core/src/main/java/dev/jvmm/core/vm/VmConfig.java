@@ -23,10 +23,12 @@ import java.util.Optional;
  * @param irqchip      whether to create the in-kernel irqchip and PIT (Linux, SMP and virtio devices need it)
  * @param serialOutput where the UART's output goes; empty for standard output
  * @param devices      virtio devices, in the order they get MMIO windows and GSIs
+ * @param measureAllocation whether each vCPU thread's heap allocation over the run is measured (see
+ *                     {@link VirtualMachine#metrics()}); off by default, as it loads the JVM's management classes
  */
 public record VmConfig(Path kernel, KernelFormat format, long loadAddress, EntryMode entry, long memorySize, int cpus,
                        Optional<Path> initrd, Optional<String> cmdline, boolean irqchip, Optional<Path> serialOutput,
-                       List<DeviceSpec> devices) {
+                       List<DeviceSpec> devices, boolean measureAllocation) {
 
     /** Smallest guest RAM jvmm accepts: room for the boot structures below 1 MiB and a kernel above. */
     public static final long MIN_MEMORY = 2L << 20;
@@ -121,6 +123,7 @@ public record VmConfig(Path kernel, KernelFormat format, long loadAddress, Entry
         private Boolean irqchip;
         private Path serialOutput;
         private final List<DeviceSpec> devices = new ArrayList<>();
+        private boolean measureAllocation;
 
         private Builder(Path kernel) {
             this.kernel = Objects.requireNonNull(kernel, "kernel");
@@ -135,6 +138,7 @@ public record VmConfig(Path kernel, KernelFormat format, long loadAddress, Entry
         public Builder cmdline(String v) { cmdline = v; return this; }
         public Builder irqchip(boolean v) { irqchip = v; return this; }
         public Builder serialOutput(Path v) { serialOutput = v; return this; }
+        public Builder measureAllocation(boolean v) { measureAllocation = v; return this; }
         /** Adds a virtio device after those added before. */
         public Builder device(DeviceSpec v) { devices.add(Objects.requireNonNull(v, "device")); return this; }
 
@@ -144,7 +148,8 @@ public record VmConfig(Path kernel, KernelFormat format, long loadAddress, Entry
             // devices need it for their irqfds, so they turn it on (validate() refuses an explicit --no-irqchip).
             boolean chip = irqchip != null ? irqchip : format != KernelFormat.FLAT || !devices.isEmpty();
             return new VmConfig(kernel, format, load, entry, memorySize, cpus, Optional.ofNullable(initrd),
-                    Optional.ofNullable(cmdline), chip, Optional.ofNullable(serialOutput), devices);
+                    Optional.ofNullable(cmdline), chip, Optional.ofNullable(serialOutput), devices,
+                    measureAllocation);
         }
 
         private static long defaultLoadAddress(EntryMode entry) {
