@@ -19,80 +19,153 @@ import java.nio.charset.StandardCharsets;
 
 /**
  * The libc calls the VMM makes, one static method each. Failures throw {@link SyscallException} naming the call
- * and errno, except where a method documents a result for an expected errno. Downcall handles are created once;
- * errno is captured into a per-thread segment, so the {@code NoThrow} ioctls allocate nothing.
+ * and errno, except where a method documents a result for an expected errno. Each downcall handle is created once,
+ * on first use, in a holder class of its own (jextract's shape): linking a handle spins classes, and a boot that
+ * fails before /dev/kvm, or a {@code --help}, should pay only for the calls it makes. errno is captured into a
+ * per-thread segment, so the {@code NoThrow} ioctls allocate nothing.
  */
 public final class Libc {
 
     private static final Linker.Option VARIADIC_AFTER_2 = Linker.Option.firstVariadicArg(2);
 
-    private static final MethodHandle OPEN = NativeCalls.withErrno("open",
-        FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT), VARIADIC_AFTER_2);
-    private static final MethodHandle CLOSE = NativeCalls.withErrno("close", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
-    private static final MethodHandle IOCTL_POINTER = NativeCalls.withErrno("ioctl",
-        FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, ADDRESS), VARIADIC_AFTER_2);
-    private static final MethodHandle IOCTL_LONG = NativeCalls.withErrno("ioctl",
-        FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_LONG), VARIADIC_AFTER_2);
-    private static final MethodHandle MMAP = NativeCalls.withErrno("mmap",
-        FunctionDescriptor.of(ADDRESS, ADDRESS, JAVA_LONG, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_LONG));
-    private static final MethodHandle MUNMAP = NativeCalls.withErrno("munmap",
-        FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG));
-    private static final MethodHandle MADVISE = NativeCalls.withErrno("madvise",
-        FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT));
-    private static final MethodHandle EVENTFD = NativeCalls.withErrno("eventfd",
-        FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT));
-    private static final MethodHandle READ = NativeCalls.withErrno("read",
-        FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG));
-    private static final MethodHandle WRITE = NativeCalls.withErrno("write",
-        FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG));
-    private static final MethodHandle PREAD = NativeCalls.withErrno("pread",
-        FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_LONG));
-    private static final MethodHandle PWRITE = NativeCalls.withErrno("pwrite",
-        FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_LONG));
-    private static final MethodHandle FDATASYNC = NativeCalls.withErrno("fdatasync",
-        FunctionDescriptor.of(JAVA_INT, JAVA_INT));
-    private static final MethodHandle FALLOCATE = NativeCalls.withErrno("fallocate",
-        FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_LONG));
-    private static final MethodHandle EPOLL_CREATE1 = NativeCalls.withErrno("epoll_create1",
-        FunctionDescriptor.of(JAVA_INT, JAVA_INT));
-    private static final MethodHandle EPOLL_CTL = NativeCalls.withErrno("epoll_ctl",
-        FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS));
-    private static final MethodHandle EPOLL_WAIT = NativeCalls.withErrno("epoll_wait",
-        FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT));
-    private static final MethodHandle POLL = NativeCalls.withErrno("poll",
-        FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT));
-    private static final MethodHandle PTHREAD_SELF = NativeCalls.required("pthread_self",
-        FunctionDescriptor.of(JAVA_LONG));
+    // Holder classes: the JVM runs each initialiser when its HANDLE is first read, and the field stays a
+    // static final constant the JIT folds into the call site.
+
+    private static final class Open {
+        static final MethodHandle HANDLE = NativeCalls.withErrno("open",
+            FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT), VARIADIC_AFTER_2);
+    }
+    private static final class Close {
+        static final MethodHandle HANDLE = NativeCalls.withErrno("close", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
+    }
+    private static final class IoctlPointer {
+        static final MethodHandle HANDLE = NativeCalls.withErrno("ioctl",
+            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, ADDRESS), VARIADIC_AFTER_2);
+    }
+    private static final class IoctlLong {
+        static final MethodHandle HANDLE = NativeCalls.withErrno("ioctl",
+            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_LONG), VARIADIC_AFTER_2);
+    }
+    private static final class Mmap {
+        static final MethodHandle HANDLE = NativeCalls.withErrno("mmap",
+            FunctionDescriptor.of(ADDRESS, ADDRESS, JAVA_LONG, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_LONG));
+    }
+    private static final class Munmap {
+        static final MethodHandle HANDLE = NativeCalls.withErrno("munmap",
+            FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG));
+    }
+    private static final class Madvise {
+        static final MethodHandle HANDLE = NativeCalls.withErrno("madvise",
+            FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT));
+    }
+    private static final class Eventfd {
+        static final MethodHandle HANDLE = NativeCalls.withErrno("eventfd",
+            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT));
+    }
+    private static final class Read {
+        static final MethodHandle HANDLE = NativeCalls.withErrno("read",
+            FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG));
+    }
+    private static final class Write {
+        static final MethodHandle HANDLE = NativeCalls.withErrno("write",
+            FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG));
+    }
+    private static final class Pread {
+        static final MethodHandle HANDLE = NativeCalls.withErrno("pread",
+            FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_LONG));
+    }
+    private static final class Pwrite {
+        static final MethodHandle HANDLE = NativeCalls.withErrno("pwrite",
+            FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_LONG));
+    }
+    private static final class Fdatasync {
+        static final MethodHandle HANDLE = NativeCalls.withErrno("fdatasync",
+            FunctionDescriptor.of(JAVA_INT, JAVA_INT));
+    }
+    private static final class Fallocate {
+        static final MethodHandle HANDLE = NativeCalls.withErrno("fallocate",
+            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_LONG));
+    }
+    private static final class EpollCreate1 {
+        static final MethodHandle HANDLE = NativeCalls.withErrno("epoll_create1",
+            FunctionDescriptor.of(JAVA_INT, JAVA_INT));
+    }
+    private static final class EpollCtl {
+        static final MethodHandle HANDLE = NativeCalls.withErrno("epoll_ctl",
+            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS));
+    }
+    private static final class EpollWait {
+        static final MethodHandle HANDLE = NativeCalls.withErrno("epoll_wait",
+            FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT));
+    }
+    private static final class Poll {
+        static final MethodHandle HANDLE = NativeCalls.withErrno("poll",
+            FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT));
+    }
+    private static final class PthreadSelf {
+        static final MethodHandle HANDLE = NativeCalls.required("pthread_self",
+            FunctionDescriptor.of(JAVA_LONG));
+    }
     // pthread_* return the error number instead of setting errno.
-    private static final MethodHandle PTHREAD_KILL = NativeCalls.required("pthread_kill",
-        FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_INT));
-    private static final MethodHandle PTHREAD_SIGMASK = NativeCalls.required("pthread_sigmask",
-        FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, ADDRESS));
+    private static final class PthreadKill {
+        static final MethodHandle HANDLE = NativeCalls.required("pthread_kill",
+            FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_INT));
+    }
+    private static final class PthreadSigmask {
+        static final MethodHandle HANDLE = NativeCalls.required("pthread_sigmask",
+            FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, ADDRESS));
+    }
     // SIGRTMIN is a macro over this function: glibc reserves the first real-time signals for itself.
-    private static final MethodHandle CURRENT_SIGRTMIN = NativeCalls.required("__libc_current_sigrtmin",
-        FunctionDescriptor.of(JAVA_INT));
-    private static final MethodHandle SIGEMPTYSET = NativeCalls.withErrno("sigemptyset",
-        FunctionDescriptor.of(JAVA_INT, ADDRESS));
-    private static final MethodHandle SIGADDSET = NativeCalls.withErrno("sigaddset",
-        FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT));
-    private static final MethodHandle SIGTIMEDWAIT = NativeCalls.withErrno("sigtimedwait",
-        FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, ADDRESS));
-    private static final MethodHandle ISATTY = NativeCalls.withErrno("isatty", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
-    private static final MethodHandle TCGETATTR = NativeCalls.withErrno("tcgetattr",
-        FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS));
-    private static final MethodHandle TCSETATTR = NativeCalls.withErrno("tcsetattr",
-        FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS));
-    private static final MethodHandle CFMAKERAW = NativeCalls.required("cfmakeraw", FunctionDescriptor.ofVoid(ADDRESS));
-    private static final MethodHandle POSIX_OPENPT = NativeCalls.withErrno("posix_openpt",
-        FunctionDescriptor.of(JAVA_INT, JAVA_INT));
-    private static final MethodHandle GRANTPT = NativeCalls.withErrno("grantpt", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
-    private static final MethodHandle UNLOCKPT = NativeCalls.withErrno("unlockpt",
-        FunctionDescriptor.of(JAVA_INT, JAVA_INT));
+    private static final class CurrentSigrtmin {
+        static final MethodHandle HANDLE = NativeCalls.required("__libc_current_sigrtmin",
+            FunctionDescriptor.of(JAVA_INT));
+    }
+    private static final class Sigemptyset {
+        static final MethodHandle HANDLE = NativeCalls.withErrno("sigemptyset",
+            FunctionDescriptor.of(JAVA_INT, ADDRESS));
+    }
+    private static final class Sigaddset {
+        static final MethodHandle HANDLE = NativeCalls.withErrno("sigaddset",
+            FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT));
+    }
+    private static final class Sigtimedwait {
+        static final MethodHandle HANDLE = NativeCalls.withErrno("sigtimedwait",
+            FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, ADDRESS));
+    }
+    private static final class Isatty {
+        static final MethodHandle HANDLE = NativeCalls.withErrno("isatty", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
+    }
+    private static final class Tcgetattr {
+        static final MethodHandle HANDLE = NativeCalls.withErrno("tcgetattr",
+            FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS));
+    }
+    private static final class Tcsetattr {
+        static final MethodHandle HANDLE = NativeCalls.withErrno("tcsetattr",
+            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS));
+    }
+    private static final class Cfmakeraw {
+        static final MethodHandle HANDLE = NativeCalls.required("cfmakeraw", FunctionDescriptor.ofVoid(ADDRESS));
+    }
+    private static final class PosixOpenpt {
+        static final MethodHandle HANDLE = NativeCalls.withErrno("posix_openpt",
+            FunctionDescriptor.of(JAVA_INT, JAVA_INT));
+    }
+    private static final class Grantpt {
+        static final MethodHandle HANDLE = NativeCalls.withErrno("grantpt", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
+    }
+    private static final class Unlockpt {
+        static final MethodHandle HANDLE = NativeCalls.withErrno("unlockpt",
+            FunctionDescriptor.of(JAVA_INT, JAVA_INT));
+    }
     // ptsname_r returns the error number; ptsname's static buffer would not be thread-safe.
-    private static final MethodHandle PTSNAME_R = NativeCalls.required("ptsname_r",
-        FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_LONG));
-    private static final MethodHandle GETRANDOM = NativeCalls.withErrno("getrandom",
-        FunctionDescriptor.of(JAVA_LONG, ADDRESS, JAVA_LONG, JAVA_INT));
+    private static final class PtsnameR {
+        static final MethodHandle HANDLE = NativeCalls.required("ptsname_r",
+            FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_LONG));
+    }
+    private static final class Getrandom {
+        static final MethodHandle HANDLE = NativeCalls.withErrno("getrandom",
+            FunctionDescriptor.of(JAVA_LONG, ADDRESS, JAVA_LONG, JAVA_INT));
+    }
 
     private static final int EINTR = libc_h.EINTR();
     private static final int EAGAIN = libc_h.EAGAIN();
@@ -108,7 +181,7 @@ public final class Libc {
     public static int open(String path, int flags, int mode) {
         MemorySegment state = NativeCalls.state();
         try (Arena arena = Arena.ofConfined()) {
-            int fd = (int) OPEN.invokeExact(state, arena.allocateFrom(path), flags | libc_h.O_CLOEXEC(), mode);
+            int fd = (int) Open.HANDLE.invokeExact(state, arena.allocateFrom(path), flags | libc_h.O_CLOEXEC(), mode);
             return check(fd, state, "open", path);
         } catch (Throwable t) {
             throw NativeCalls.rethrow(t);
@@ -120,7 +193,7 @@ public final class Libc {
         MemorySegment state = NativeCalls.state();
         int r;
         try {
-            r = (int) CLOSE.invokeExact(state, fd);
+            r = (int) Close.HANDLE.invokeExact(state, fd);
         } catch (Throwable t) {
             throw NativeCalls.rethrow(t);
         }
@@ -161,7 +234,7 @@ public final class Libc {
         MemorySegment state = NativeCalls.state();
         int r;
         try {
-            r = (int) IOCTL_POINTER.invokeExact(state, fd, request & 0xFFFF_FFFFL, arg);
+            r = (int) IoctlPointer.HANDLE.invokeExact(state, fd, request & 0xFFFF_FFFFL, arg);
         } catch (Throwable t) {
             throw NativeCalls.rethrow(t);
         }
@@ -173,7 +246,7 @@ public final class Libc {
         MemorySegment state = NativeCalls.state();
         int r;
         try {
-            r = (int) IOCTL_LONG.invokeExact(state, fd, request & 0xFFFF_FFFFL, arg);
+            r = (int) IoctlLong.HANDLE.invokeExact(state, fd, request & 0xFFFF_FFFFL, arg);
         } catch (Throwable t) {
             throw NativeCalls.rethrow(t);
         }
@@ -189,7 +262,8 @@ public final class Libc {
         MemorySegment state = NativeCalls.state();
         MemorySegment address;
         try {
-            address = (MemorySegment) MMAP.invokeExact(state, MemorySegment.NULL, length, prot, flags, fd, offset);
+            address = (MemorySegment) Mmap.HANDLE.invokeExact(state, MemorySegment.NULL, length, prot, flags, fd,
+                offset);
         } catch (Throwable t) {
             throw NativeCalls.rethrow(t);
         }
@@ -204,7 +278,7 @@ public final class Libc {
         MemorySegment state = NativeCalls.state();
         int r;
         try {
-            r = (int) MUNMAP.invokeExact(state, MemorySegment.ofAddress(address), length);
+            r = (int) Munmap.HANDLE.invokeExact(state, MemorySegment.ofAddress(address), length);
         } catch (Throwable t) {
             throw NativeCalls.rethrow(t);
         }
@@ -215,7 +289,7 @@ public final class Libc {
     public static void madvise(MemorySegment region, int advice) {
         MemorySegment state = NativeCalls.state();
         try {
-            check((int) MADVISE.invokeExact(state, region, region.byteSize(), advice), state, "madvise", null);
+            check((int) Madvise.HANDLE.invokeExact(state, region, region.byteSize(), advice), state, "madvise", null);
         } catch (Throwable t) {
             throw NativeCalls.rethrow(t);
         }
@@ -225,7 +299,7 @@ public final class Libc {
     public static int eventfd(int initval, int flags) {
         MemorySegment state = NativeCalls.state();
         try {
-            int fd = (int) EVENTFD.invokeExact(state, initval, flags | libc_h.EFD_CLOEXEC());
+            int fd = (int) Eventfd.HANDLE.invokeExact(state, initval, flags | libc_h.EFD_CLOEXEC());
             return check(fd, state, "eventfd", null);
         } catch (Throwable t) {
             throw NativeCalls.rethrow(t);
@@ -237,12 +311,12 @@ public final class Libc {
      * (EAGAIN). EINTR is retried; other errors throw.
      */
     public static long read(int fd, MemorySegment buf) {
-        return transfer(READ, "read", fd, buf);
+        return transfer(Read.HANDLE, "read", fd, buf);
     }
 
     /** Writes {@code buf}; returns the bytes written, or -1 when a non-blocking fd is full (EAGAIN). */
     public static long write(int fd, MemorySegment buf) {
-        return transfer(WRITE, "write", fd, buf);
+        return transfer(Write.HANDLE, "write", fd, buf);
     }
 
     /** read(2) or write(2) of the whole of {@code buf}: EINTR retried, EAGAIN as -1, other errors thrown. */
@@ -274,7 +348,7 @@ public final class Libc {
         while (true) {
             long n;
             try {
-                n = (long) PREAD.invokeExact(state, fd, buf, buf.byteSize(), offset);
+                n = (long) Pread.HANDLE.invokeExact(state, fd, buf, buf.byteSize(), offset);
             } catch (Throwable t) {
                 throw NativeCalls.rethrow(t);
             }
@@ -293,7 +367,7 @@ public final class Libc {
         while (true) {
             long n;
             try {
-                n = (long) PWRITE.invokeExact(state, fd, buf, buf.byteSize(), offset);
+                n = (long) Pwrite.HANDLE.invokeExact(state, fd, buf, buf.byteSize(), offset);
             } catch (Throwable t) {
                 throw NativeCalls.rethrow(t);
             }
@@ -309,7 +383,7 @@ public final class Libc {
     public static void fdatasync(int fd) {
         MemorySegment state = NativeCalls.state();
         try {
-            check((int) FDATASYNC.invokeExact(state, fd), state, "fdatasync", null);
+            check((int) Fdatasync.HANDLE.invokeExact(state, fd), state, "fdatasync", null);
         } catch (Throwable t) {
             throw NativeCalls.rethrow(t);
         }
@@ -319,7 +393,7 @@ public final class Libc {
     public static void fallocate(int fd, int mode, long offset, long len) {
         MemorySegment state = NativeCalls.state();
         try {
-            check((int) FALLOCATE.invokeExact(state, fd, mode, offset, len), state, "fallocate", null);
+            check((int) Fallocate.HANDLE.invokeExact(state, fd, mode, offset, len), state, "fallocate", null);
         } catch (Throwable t) {
             throw NativeCalls.rethrow(t);
         }
@@ -329,7 +403,8 @@ public final class Libc {
     public static int epollCreate() {
         MemorySegment state = NativeCalls.state();
         try {
-            return check((int) EPOLL_CREATE1.invokeExact(state, libc_h.EPOLL_CLOEXEC()), state, "epoll_create1", null);
+            return check((int) EpollCreate1.HANDLE.invokeExact(state, libc_h.EPOLL_CLOEXEC()), state, "epoll_create1",
+                null);
         } catch (Throwable t) {
             throw NativeCalls.rethrow(t);
         }
@@ -342,7 +417,7 @@ public final class Libc {
             MemorySegment event = epoll_event.allocate(arena);
             epoll_event.events(event, events);
             epoll_event.data.u64(epoll_event.data(event), data);
-            check((int) EPOLL_CTL.invokeExact(state, epfd, op, fd, event), state, "epoll_ctl", null);
+            check((int) EpollCtl.HANDLE.invokeExact(state, epfd, op, fd, event), state, "epoll_ctl", null);
         } catch (Throwable t) {
             throw NativeCalls.rethrow(t);
         }
@@ -359,7 +434,7 @@ public final class Libc {
         MemorySegment state = NativeCalls.state();
         int n;
         try {
-            n = (int) EPOLL_WAIT.invokeExact(state, epfd, events, maxEvents, timeoutMillis);
+            n = (int) EpollWait.HANDLE.invokeExact(state, epfd, events, maxEvents, timeoutMillis);
         } catch (Throwable t) {
             throw NativeCalls.rethrow(t);
         }
@@ -374,7 +449,7 @@ public final class Libc {
         MemorySegment state = NativeCalls.state();
         int n;
         try {
-            n = (int) POLL.invokeExact(state, fds, (long) nfds, timeoutMillis);
+            n = (int) Poll.HANDLE.invokeExact(state, fds, (long) nfds, timeoutMillis);
         } catch (Throwable t) {
             throw NativeCalls.rethrow(t);
         }
@@ -387,7 +462,7 @@ public final class Libc {
     /** The calling platform thread's pthread_t (for a virtual thread, that of its current carrier). */
     public static long pthreadSelf() {
         try {
-            return (long) PTHREAD_SELF.invokeExact();
+            return (long) PthreadSelf.HANDLE.invokeExact();
         } catch (Throwable t) {
             throw NativeCalls.rethrow(t);
         }
@@ -397,7 +472,7 @@ public final class Libc {
     public static void pthreadKill(long thread, int signal) {
         int error;
         try {
-            error = (int) PTHREAD_KILL.invokeExact(thread, signal);
+            error = (int) PthreadKill.HANDLE.invokeExact(thread, signal);
         } catch (Throwable t) {
             throw NativeCalls.rethrow(t);
         }
@@ -409,7 +484,7 @@ public final class Libc {
     /** glibc's {@code SIGRTMIN}: the first real-time signal free for applications. */
     public static int sigrtmin() {
         try {
-            return (int) CURRENT_SIGRTMIN.invokeExact();
+            return (int) CurrentSigrtmin.HANDLE.invokeExact();
         } catch (Throwable t) {
             throw NativeCalls.rethrow(t);
         }
@@ -419,7 +494,7 @@ public final class Libc {
     public static void pthreadSigmask(int how, MemorySegment set, MemorySegment oldSet) {
         int error;
         try {
-            error = (int) PTHREAD_SIGMASK.invokeExact(how, set, oldSet);
+            error = (int) PthreadSigmask.HANDLE.invokeExact(how, set, oldSet);
         } catch (Throwable t) {
             throw NativeCalls.rethrow(t);
         }
@@ -433,9 +508,9 @@ public final class Libc {
         MemorySegment set = sigset_t.allocate(arena);
         MemorySegment state = NativeCalls.state();
         try {
-            check((int) SIGEMPTYSET.invokeExact(state, set), state, "sigemptyset", null);
+            check((int) Sigemptyset.HANDLE.invokeExact(state, set), state, "sigemptyset", null);
             for (int signal : signals) {
-                check((int) SIGADDSET.invokeExact(state, set, signal), state, "sigaddset", "signal " + signal);
+                check((int) Sigaddset.HANDLE.invokeExact(state, set, signal), state, "sigaddset", "signal " + signal);
             }
         } catch (Throwable t) {
             throw NativeCalls.rethrow(t);
@@ -456,7 +531,7 @@ public final class Libc {
                 timespec.tv_sec(timeout, timeoutNanos / 1_000_000_000L);
                 timespec.tv_nsec(timeout, timeoutNanos % 1_000_000_000L);
             }
-            int signal = (int) SIGTIMEDWAIT.invokeExact(state, set, MemorySegment.NULL, timeout);
+            int signal = (int) Sigtimedwait.HANDLE.invokeExact(state, set, MemorySegment.NULL, timeout);
             if (signal < 0) {
                 int errno = NativeCalls.errno(state);
                 if (errno == EAGAIN || errno == EINTR) {
@@ -473,7 +548,7 @@ public final class Libc {
     public static boolean isatty(int fd) {
         MemorySegment state = NativeCalls.state();
         try {
-            return (int) ISATTY.invokeExact(state, fd) == 1;
+            return (int) Isatty.HANDLE.invokeExact(state, fd) == 1;
         } catch (Throwable t) {
             throw NativeCalls.rethrow(t);
         }
@@ -483,7 +558,7 @@ public final class Libc {
     public static void tcgetattr(int fd, MemorySegment termios) {
         MemorySegment state = NativeCalls.state();
         try {
-            check((int) TCGETATTR.invokeExact(state, fd, termios), state, "tcgetattr", null);
+            check((int) Tcgetattr.HANDLE.invokeExact(state, fd, termios), state, "tcgetattr", null);
         } catch (Throwable t) {
             throw NativeCalls.rethrow(t);
         }
@@ -493,7 +568,7 @@ public final class Libc {
     public static void tcsetattr(int fd, int action, MemorySegment termios) {
         MemorySegment state = NativeCalls.state();
         try {
-            check((int) TCSETATTR.invokeExact(state, fd, action, termios), state, "tcsetattr", null);
+            check((int) Tcsetattr.HANDLE.invokeExact(state, fd, action, termios), state, "tcsetattr", null);
         } catch (Throwable t) {
             throw NativeCalls.rethrow(t);
         }
@@ -502,7 +577,7 @@ public final class Libc {
     /** Sets {@code termios} to raw mode (no echo, no line editing, no signals from keys). */
     public static void cfmakeraw(MemorySegment termios) {
         try {
-            CFMAKERAW.invokeExact(termios);
+            Cfmakeraw.HANDLE.invokeExact(termios);
         } catch (Throwable t) {
             throw NativeCalls.rethrow(t);
         }
@@ -515,7 +590,7 @@ public final class Libc {
     public static int posixOpenpt(int flags) {
         MemorySegment state = NativeCalls.state();
         try {
-            return check((int) POSIX_OPENPT.invokeExact(state, flags | libc_h.O_CLOEXEC()), state, "posix_openpt",
+            return check((int) PosixOpenpt.HANDLE.invokeExact(state, flags | libc_h.O_CLOEXEC()), state, "posix_openpt",
                 null);
         } catch (Throwable t) {
             throw NativeCalls.rethrow(t);
@@ -526,7 +601,7 @@ public final class Libc {
     public static void grantpt(int masterFd) {
         MemorySegment state = NativeCalls.state();
         try {
-            check((int) GRANTPT.invokeExact(state, masterFd), state, "grantpt", null);
+            check((int) Grantpt.HANDLE.invokeExact(state, masterFd), state, "grantpt", null);
         } catch (Throwable t) {
             throw NativeCalls.rethrow(t);
         }
@@ -536,7 +611,7 @@ public final class Libc {
     public static void unlockpt(int masterFd) {
         MemorySegment state = NativeCalls.state();
         try {
-            check((int) UNLOCKPT.invokeExact(state, masterFd), state, "unlockpt", null);
+            check((int) Unlockpt.HANDLE.invokeExact(state, masterFd), state, "unlockpt", null);
         } catch (Throwable t) {
             throw NativeCalls.rethrow(t);
         }
@@ -546,7 +621,7 @@ public final class Libc {
     public static String ptsname(int masterFd) {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment buf = arena.allocate(128);
-            int error = (int) PTSNAME_R.invokeExact(masterFd, buf, buf.byteSize());
+            int error = (int) PtsnameR.HANDLE.invokeExact(masterFd, buf, buf.byteSize());
             if (error != 0) {
                 throw new SyscallException("ptsname_r", null, error);
             }
@@ -563,7 +638,7 @@ public final class Libc {
         while (done < buf.byteSize()) {
             long n;
             try {
-                n = (long) GETRANDOM.invokeExact(state, buf.asSlice(done), buf.byteSize() - done, 0);
+                n = (long) Getrandom.HANDLE.invokeExact(state, buf.asSlice(done), buf.byteSize() - done, 0);
             } catch (Throwable t) {
                 throw NativeCalls.rethrow(t);
             }
@@ -584,10 +659,14 @@ public final class Libc {
         return result;
     }
 
-    private static final MethodHandle READV = NativeCalls.withErrno("readv",
-        FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_INT));
-    private static final MethodHandle WRITEV = NativeCalls.withErrno("writev",
-        FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_INT));
+    private static final class Readv {
+        static final MethodHandle HANDLE = NativeCalls.withErrno("readv",
+            FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_INT));
+    }
+    private static final class Writev {
+        static final MethodHandle HANDLE = NativeCalls.withErrno("writev",
+            FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_INT));
+    }
 
     /**
      * readv(2) into the entries of {@code iov}: returns the bytes read (for a TAP, the whole frame's length even
@@ -595,12 +674,12 @@ public final class Libc {
      * throws for a failed call and allocates nothing, so a device thread can count failures on its hot path.
      */
     public static long readvNoThrow(int fd, IoVectors iov) {
-        return vectored(READV, fd, iov.checkUsable(true), iov.count());
+        return vectored(Readv.HANDLE, fd, iov.checkUsable(true), iov.count());
     }
 
     /** writev(2) of the entries of {@code iov}: the bytes written, or {@code -errno}; as {@link #readvNoThrow}. */
     public static long writevNoThrow(int fd, IoVectors iov) {
-        return vectored(WRITEV, fd, iov.checkUsable(false), iov.count());
+        return vectored(Writev.HANDLE, fd, iov.checkUsable(false), iov.count());
     }
 
     private static long vectored(MethodHandle call, int fd, MemorySegment array, int count) {
@@ -624,28 +703,44 @@ public final class Libc {
 
     // ---- AF_UNIX stream sockets (virtio-vsock's host side)
 
-    private static final MethodHandle SOCKET = NativeCalls.withErrno("socket",
-        FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT));
-    private static final MethodHandle BIND = NativeCalls.withErrno("bind",
-        FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT));
-    private static final MethodHandle LISTEN = NativeCalls.withErrno("listen",
-        FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT));
-    private static final MethodHandle ACCEPT4 = NativeCalls.withErrno("accept4",
-        FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, ADDRESS, JAVA_INT));
-    private static final MethodHandle CONNECT = NativeCalls.withErrno("connect",
-        FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT));
-    private static final MethodHandle SHUTDOWN = NativeCalls.withErrno("shutdown",
-        FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT));
-    private static final MethodHandle SEND = NativeCalls.withErrno("send",
-        FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT));
-    private static final MethodHandle RECV = NativeCalls.withErrno("recv",
-        FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT));
+    private static final class Socket {
+        static final MethodHandle HANDLE = NativeCalls.withErrno("socket",
+            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT));
+    }
+    private static final class Bind {
+        static final MethodHandle HANDLE = NativeCalls.withErrno("bind",
+            FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT));
+    }
+    private static final class Listen {
+        static final MethodHandle HANDLE = NativeCalls.withErrno("listen",
+            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT));
+    }
+    private static final class Accept4 {
+        static final MethodHandle HANDLE = NativeCalls.withErrno("accept4",
+            FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, ADDRESS, JAVA_INT));
+    }
+    private static final class Connect {
+        static final MethodHandle HANDLE = NativeCalls.withErrno("connect",
+            FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT));
+    }
+    private static final class Shutdown {
+        static final MethodHandle HANDLE = NativeCalls.withErrno("shutdown",
+            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT));
+    }
+    private static final class Send {
+        static final MethodHandle HANDLE = NativeCalls.withErrno("send",
+            FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT));
+    }
+    private static final class Recv {
+        static final MethodHandle HANDLE = NativeCalls.withErrno("recv",
+            FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT));
+    }
 
     /** A new socket; {@code SOCK_CLOEXEC} is always added to {@code type}. */
     public static int socket(int domain, int type, int protocol) {
         MemorySegment state = NativeCalls.state();
         try {
-            int fd = (int) SOCKET.invokeExact(state, domain, type | libc_h.SOCK_CLOEXEC(), protocol);
+            int fd = (int) Socket.HANDLE.invokeExact(state, domain, type | libc_h.SOCK_CLOEXEC(), protocol);
             return check(fd, state, "socket", null);
         } catch (Throwable t) {
             throw NativeCalls.rethrow(t);
@@ -675,7 +770,7 @@ public final class Libc {
     public static void bind(int fd, MemorySegment address) {
         MemorySegment state = NativeCalls.state();
         try {
-            check((int) BIND.invokeExact(state, fd, address, (int) address.byteSize()), state, "bind", null);
+            check((int) Bind.HANDLE.invokeExact(state, fd, address, (int) address.byteSize()), state, "bind", null);
         } catch (Throwable t) {
             throw NativeCalls.rethrow(t);
         }
@@ -684,7 +779,7 @@ public final class Libc {
     public static void listen(int fd, int backlog) {
         MemorySegment state = NativeCalls.state();
         try {
-            check((int) LISTEN.invokeExact(state, fd, backlog), state, "listen", null);
+            check((int) Listen.HANDLE.invokeExact(state, fd, backlog), state, "listen", null);
         } catch (Throwable t) {
             throw NativeCalls.rethrow(t);
         }
@@ -700,7 +795,7 @@ public final class Libc {
         while (true) {
             int r;
             try {
-                r = (int) ACCEPT4.invokeExact(state, fd, MemorySegment.NULL, MemorySegment.NULL,
+                r = (int) Accept4.HANDLE.invokeExact(state, fd, MemorySegment.NULL, MemorySegment.NULL,
                     flags | libc_h.SOCK_CLOEXEC());
             } catch (Throwable t) {
                 throw NativeCalls.rethrow(t);
@@ -726,7 +821,7 @@ public final class Libc {
         MemorySegment state = NativeCalls.state();
         int r;
         try {
-            r = (int) CONNECT.invokeExact(state, fd, address, (int) address.byteSize());
+            r = (int) Connect.HANDLE.invokeExact(state, fd, address, (int) address.byteSize());
         } catch (Throwable t) {
             throw NativeCalls.rethrow(t);
         }
@@ -738,7 +833,7 @@ public final class Libc {
         MemorySegment state = NativeCalls.state();
         int r;
         try {
-            r = (int) SHUTDOWN.invokeExact(state, fd, how);
+            r = (int) Shutdown.HANDLE.invokeExact(state, fd, how);
         } catch (Throwable t) {
             throw NativeCalls.rethrow(t);
         }
@@ -753,12 +848,12 @@ public final class Libc {
      * retried.
      */
     public static long send(int fd, MemorySegment buf, int flags) {
-        return socketTransfer(SEND, "send", fd, buf, flags | libc_h.MSG_NOSIGNAL());
+        return socketTransfer(Send.HANDLE, "send", fd, buf, flags | libc_h.MSG_NOSIGNAL());
     }
 
     /** Receives into {@code buf}: the bytes received, 0 at end of stream, -1 when nothing is there (EAGAIN). */
     public static long recv(int fd, MemorySegment buf, int flags) {
-        return socketTransfer(RECV, "recv", fd, buf, flags);
+        return socketTransfer(Recv.HANDLE, "recv", fd, buf, flags);
     }
 
     private static long socketTransfer(MethodHandle call, String name, int fd, MemorySegment buf, int flags) {

@@ -17,7 +17,9 @@ import picocli.CommandLine.ScopeType;
             "  2  bad usage or input (unknown option, unreadable or malformed file, impossible size)",
             "  3  VMM or host error (/dev/kvm unavailable, a KVM or system call failed)"})
 final class JvmmCommand implements Runnable {
-    @Option(names = "--log-level", scope = ScopeType.INHERIT, paramLabel = "LEVEL",
+    // The options below are methods, and the JVM returns a class's methods in no fixed order (the AOT cache changes
+    // it), so `order` fixes where they appear in a subcommand's help (sortOptions = false): after its own options.
+    @Option(names = "--log-level", scope = ScopeType.INHERIT, paramLabel = "LEVEL", order = 1,
             description = "Log level: error, warn, info, debug, trace (default: warn).")
     void logLevel(Logging.Level level) {
         Logging.setLevel(level);
@@ -25,7 +27,7 @@ final class JvmmCommand implements Runnable {
 
     private boolean verbose;
 
-    @Option(names = {"-v", "--verbose"}, scope = ScopeType.INHERIT,
+    @Option(names = {"-v", "--verbose"}, scope = ScopeType.INHERIT, order = 2,
             description = "Log at debug level and print stack traces with errors.")
     void verbose(boolean v) {
         verbose = v;

@@ -129,6 +129,15 @@ class MainTest {
     }
 
     @Test
+    void bootHelpListsTheInheritedOptionsLastInAFixedOrder() {
+        String out = jvmm("boot", "--help").out();
+        int version = out.indexOf("-V, --version");
+        int logLevel = out.indexOf("--log-level=LEVEL      Log level");
+        int verbose = out.indexOf("-v, --verbose");
+        assertTrue(0 < version && version < logLevel && logLevel < verbose, out);
+    }
+
+    @Test
     void checkExitStatusFollowsWhatItReports() {
         Run r = jvmm("check");
         assertTrue(r.out().contains("/dev/kvm"), r.out());
