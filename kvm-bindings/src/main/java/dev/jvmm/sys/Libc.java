@@ -135,6 +135,12 @@ public final class Libc {
     private static final class Isatty {
         static final MethodHandle HANDLE = NativeCalls.withErrno("isatty", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
     }
+    private static final class Tcgetpgrp {
+        static final MethodHandle HANDLE = NativeCalls.withErrno("tcgetpgrp", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
+    }
+    private static final class Getpgrp {
+        static final MethodHandle HANDLE = NativeCalls.required("getpgrp", FunctionDescriptor.of(JAVA_INT));
+    }
     private static final class Tcgetattr {
         static final MethodHandle HANDLE = NativeCalls.withErrno("tcgetattr",
             FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS));
@@ -549,6 +555,22 @@ public final class Libc {
         MemorySegment state = NativeCalls.state();
         try {
             return (int) Isatty.HANDLE.invokeExact(state, fd) == 1;
+        } catch (Throwable t) {
+            throw NativeCalls.rethrow(t);
+        }
+    }
+
+    /**
+     * Whether {@code fd} is this process's controlling terminal and another process group is in its foreground
+     * (tcgetpgrp(3) differs from getpgrp(2)): a job started with {@code &}. Changing that terminal's mode or reading
+     * it would stop the process (SIGTTOU/SIGTTIN). False for any other fd, terminals that are not the controlling
+     * one included: job control does not apply to them.
+     */
+    public static boolean isInBackgroundOf(int fd) {
+        MemorySegment state = NativeCalls.state();
+        try {
+            int foreground = (int) Tcgetpgrp.HANDLE.invokeExact(state, fd);
+            return foreground >= 0 && foreground != (int) Getpgrp.HANDLE.invokeExact();
         } catch (Throwable t) {
             throw NativeCalls.rethrow(t);
         }

@@ -69,10 +69,18 @@ final class Console implements AutoCloseable {
 
     /**
      * Feeds standard input to {@code port}: raw with escape keys when it is a terminal, unchanged otherwise.
-     * {@code onQuit} runs (on the console thread) when the user types Ctrl-A x.
+     * {@code onQuit} runs (on the console thread) when the user types Ctrl-A x. Returns null, after one line on
+     * standard error, when standard input is the terminal of a job in the background ({@code jvmm boot ... &}):
+     * raw mode or reading would stop the whole process (SIGTTOU/SIGTTIN), so the guest gets no input instead.
      */
     static Console attachStdin(SerialInput port, Runnable onQuit) {
-        return start(STDIN_FD, Libc.isatty(STDIN_FD), port, onQuit, System.err);
+        boolean terminal = Libc.isatty(STDIN_FD);
+        if (terminal && Libc.isInBackgroundOf(STDIN_FD)) {
+            System.err.println("jvmm: running in the background of its terminal: the guest's serial input is off"
+                    + " (--serial-input none says so without this line)");
+            return null;
+        }
+        return start(STDIN_FD, terminal, port, onQuit, System.err);
     }
 
     /** As {@link #attachStdin} for any readable {@code fd}; {@code terminal} asks for raw mode and escape keys. */

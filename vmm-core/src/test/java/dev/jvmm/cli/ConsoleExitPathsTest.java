@@ -12,6 +12,7 @@ import java.nio.file.Path;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
@@ -62,6 +63,38 @@ class ConsoleExitPathsTest {
                 child.destroyForcibly();
             }
             assertEquals(before, pty.settings(), "the pty's settings after the child ended");
+        }
+    }
+
+    /**
+     * {@code jvmm boot ... &} on its controlling terminal: the console stays off (one line says so) instead of
+     * entering raw mode, which would stop the whole process with SIGTTOU. The pty becomes the controlling terminal
+     * of a new session (setsid -c) whose job-controlling shell (bash -m) starts the child in the background.
+     */
+    @Test
+    void aJobInTheBackgroundOfItsTerminalLeavesTheTerminalAlone() throws Exception {
+        try (Pty pty = new Pty()) {
+            Pty.Settings before = pty.settings();
+            Path out = dir.resolve("stdout.txt");
+            Path err = dir.resolve("stderr.txt");
+            String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+            String job = String.join(" ", java, "--enable-native-access=ALL-UNNAMED", "-cp",
+                    "\"$CP\"", ConsoleChild.class.getName(), "background", ">" + out, "2>" + err);
+            ProcessBuilder pb = new ProcessBuilder("setsid", "-c", "bash", "-mc", job + " & wait $!")
+                    // bash takes its job-control terminal from its standard streams: all three are the pty.
+                    .redirectInput(new File(pty.slavePath))
+                    .redirectOutput(new File(pty.slavePath))
+                    .redirectError(new File(pty.slavePath));
+            pb.environment().put("CP", System.getProperty("java.class.path"));
+            Process shell = pb.start();
+            try {
+                assertTrue(shell.waitFor(60, TimeUnit.SECONDS), "the background job was stopped: " + read(err));
+                assertEquals("not attached", Files.readString(out).strip(), () -> "stderr: " + read(err));
+                assertTrue(read(err).contains("running in the background of its terminal"), read(err));
+            } finally {
+                shell.destroyForcibly();
+            }
+            assertEquals(before, pty.settings(), "the pty's settings");
         }
     }
 
