@@ -122,6 +122,7 @@ public final class VirtioBlock implements VirtioDevice {
         this.writeThrough = (ackedFeatures & VIRTIO_BLK_F_FLUSH) == 0;
         this.writeZeroesNegotiated = (ackedFeatures & VIRTIO_BLK_F_WRITE_ZEROES) != 0;
         this.discardNegotiated = (ackedFeatures & VIRTIO_BLK_F_DISCARD) != 0;
+        io.activate();
     }
 
     @Override
@@ -142,6 +143,7 @@ public final class VirtioBlock implements VirtioDevice {
         memory = null;
         queue = null;
         interrupt = null;
+        io.release();
     }
 
     /** Serves one request; returns the number of bytes written into the chain (used length). */
