@@ -160,6 +160,18 @@ class VirtioBlockTest {
     }
 
     @Test
+    void statusIsTheLastWritableByteEvenBeforeEmptyDescriptors() {
+        start();
+        header(VIRTIO_BLK_T_FLUSH, 0);
+        assertEquals(VIRTIO_BLK_S_OK, request(readable(HEADER, 16), writable(STATUS, 1), writable(DATA, 0)));
+        memory.writeU8(DATA, (byte) 0x7f);
+        header(VIRTIO_BLK_T_FLUSH, 0);
+        request(readable(HEADER, 16), writable(DATA, 0), writable(STATUS - 3, 4), writable(DATA, 0));
+        assertEquals(VIRTIO_BLK_S_OK, memory.readU8(STATUS + 3));
+        assertEquals(0x7f, memory.readU8(DATA), "an empty descriptor's address is never written");
+    }
+
+    @Test
     void flushReachesTheBackend() {
         start();
         header(VIRTIO_BLK_T_FLUSH, 0);
