@@ -88,25 +88,25 @@ public final class RawFileBackend implements BlockBackend {
                 throw new IOException("disk image " + path + " is " + size
                         + " bytes, not a whole number of 512-byte sectors");
             }
-            // Opened before locking: the lock is a POSIX record lock, which closing any other fd of the file in this
-            // process would drop, so the second fd is opened (and closed on failure) while no lock is held.
+            FileLock lock;
+            try {
+                lock = channel.tryLock(0, Long.MAX_VALUE, readOnly);
+            } catch (OverlappingFileLockException e) {
+                lock = null;
+            }
+            if (lock == null) {
+                throw new IOException("disk image " + path + " is locked by another user (another jvmm?)");
+            }
+            // The second fd is opened only once the lock is held and is closed only with the backend: the lock is a
+            // POSIX record lock, which closing any fd of the file in this process drops (another backend's too).
             int fd;
             try {
                 fd = Libc.open(path.toString(), readOnly ? libc_h.O_RDONLY() : libc_h.O_RDWR());
             } catch (SyscallException e) {
+                lock.release();
                 throw new IOException("opening disk image " + path + ": " + e.getMessage(), e);
             }
             boolean holePunching = !readOnly && canPunchHoles(fd, size);
-            FileLock lock;
-            try {
-                lock = channel.tryLock(0, Long.MAX_VALUE, readOnly);
-            } catch (OverlappingFileLockException | IOException e) {
-                lock = null;
-            }
-            if (lock == null) {
-                Libc.close(fd);
-                throw new IOException("disk image " + path + " is locked by another user (another jvmm?)");
-            }
             return new RawFileBackend(path, channel, lock, readOnly, size, fd, holePunching);
         } catch (IOException | RuntimeException e) {
             channel.close();
