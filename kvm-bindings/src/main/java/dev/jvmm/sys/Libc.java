@@ -704,6 +704,44 @@ public final class Libc {
         return vectored(Writev.HANDLE, fd, iov.checkUsable(false), iov.count());
     }
 
+    private static final MethodHandle PREADV = NativeCalls.withErrno("preadv",
+        FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_INT, JAVA_LONG));
+    private static final MethodHandle PWRITEV = NativeCalls.withErrno("pwritev",
+        FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_INT, JAVA_LONG));
+
+    /**
+     * preadv(2) from file {@code offset} into the entries of {@code iov}: the bytes read (fewer at end of file or
+     * when the kernel stops early), or {@code -errno}. EINTR is retried; never throws for a failed call and allocates
+     * nothing, for a block device's request path.
+     */
+    public static long preadvNoThrow(int fd, IoVectors iov, long offset) {
+        return positioned(PREADV, fd, iov.checkUsable(true), iov.count(), offset);
+    }
+
+    /** pwritev(2) of the entries of {@code iov} at file {@code offset}: as {@link #preadvNoThrow}. */
+    public static long pwritevNoThrow(int fd, IoVectors iov, long offset) {
+        return positioned(PWRITEV, fd, iov.checkUsable(false), iov.count(), offset);
+    }
+
+    private static long positioned(MethodHandle call, int fd, MemorySegment array, int count, long offset) {
+        MemorySegment state = NativeCalls.state();
+        while (true) {
+            long n;
+            try {
+                n = (long) call.invokeExact(state, fd, array, count, offset);
+            } catch (Throwable t) {
+                throw NativeCalls.rethrow(t);
+            }
+            if (n >= 0) {
+                return n;
+            }
+            int errno = NativeCalls.errno(state);
+            if (errno != EINTR) {
+                return -errno;
+            }
+        }
+    }
+
     private static long vectored(MethodHandle call, int fd, MemorySegment array, int count) {
         MemorySegment state = NativeCalls.state();
         while (true) {

@@ -40,6 +40,31 @@ class IoVectorsTest {
     }
 
     @Test
+    void preadvAndPwritevTransferAtAnOffsetWithoutMovingTheFilePosition() throws Exception {
+        Path file = dir.resolve("positioned");
+        Files.writeString(file, "0123456789");
+        int fd = Libc.open(file.toString(), libc_h.O_RDWR());
+        try (Arena arena = Arena.ofConfined(); IoVectors iov = new IoVectors(2)) {
+            MemorySegment first = arena.allocate(2);
+            MemorySegment second = arena.allocate(5);
+            assertTrue(iov.add(first) && iov.add(second));
+            assertEquals(7, Libc.preadvNoThrow(fd, iov, 3));
+            assertEquals("34", string(first));
+            assertEquals("56789", string(second));
+            assertEquals(2, Libc.preadvNoThrow(fd, iov, 8), "short at end of file");
+            assertEquals(0, Libc.preadvNoThrow(fd, iov, 10), "end of file");
+            first.copyFrom(arena.allocateFrom("ab", StandardCharsets.US_ASCII).asSlice(0, 2));
+            second.copyFrom(arena.allocateFrom("cdefg", StandardCharsets.US_ASCII).asSlice(0, 5));
+            assertEquals(7, Libc.pwritevNoThrow(fd, iov, 1));
+            assertEquals(-Errno.EINVAL, Libc.preadvNoThrow(fd, iov, -1), "a negative offset");
+            assertEquals(-libc_h.EBADF(), Libc.pwritevNoThrow(-1, iov, 0));
+        } finally {
+            Libc.close(fd);
+        }
+        assertEquals("0abcdefg89", Files.readString(file), "the positioned calls left the position at 0");
+    }
+
+    @Test
     void readvScattersAcrossEntriesAndReportsTheBytesRead() throws Exception {
         Path file = dir.resolve("in");
         Files.writeString(file, "abcdefgh");

@@ -13,7 +13,7 @@ import dev.jvmm.devices.virtio.mmio.VirtioMmioTransport;
 import dev.jvmm.devices.virtio.queue.SplitQueue;
 import dev.jvmm.devices.virtio.queue.VirtqueueException;
 import dev.jvmm.devices.virtio.rng.VirtioRng;
-import java.nio.ByteBuffer;
+import dev.jvmm.sys.IoVectors;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -232,15 +232,19 @@ class HostileDriverTest {
         @Override public boolean isReadOnly() { return false; }
 
         @Override
-        public void read(ByteBuffer dst, long offset) {
+        public long read(IoVectors dst, long offset) {
             work[0]++;
-            dst.put(disk, Math.toIntExact(offset), dst.remaining());
+            int n = Math.toIntExact(dst.byteSize());
+            return dst.scatter(Arrays.copyOfRange(disk, Math.toIntExact(offset), Math.toIntExact(offset) + n), n);
         }
 
         @Override
-        public void write(ByteBuffer src, long offset) {
+        public long write(IoVectors src, long offset) {
             work[0]++;
-            src.get(disk, Math.toIntExact(offset), src.remaining());
+            byte[] bytes = new byte[Math.toIntExact(src.byteSize())];
+            int n = src.gather(bytes);
+            System.arraycopy(bytes, 0, disk, Math.toIntExact(offset), n);
+            return n;
         }
 
         @Override public void flush() { work[0]++; }

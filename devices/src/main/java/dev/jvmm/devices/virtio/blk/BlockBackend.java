@@ -1,7 +1,7 @@
 package dev.jvmm.devices.virtio.blk;
 
+import dev.jvmm.sys.IoVectors;
 import java.io.IOException;
-import java.nio.ByteBuffer;
 
 /**
  * Where a virtio block device keeps its sectors. Offsets and sizes are in bytes; the device checks every request
@@ -13,11 +13,15 @@ public interface BlockBackend extends AutoCloseable {
 
     boolean isReadOnly();
 
-    /** Fills {@code dst} (all its remaining bytes) from the disk at {@code offset}. */
-    void read(ByteBuffer dst, long offset) throws IOException;
+    /**
+     * Reads the disk from {@code offset} into the entries of {@code dst} in order (scatter), in one call where the
+     * backend can. Returns the bytes read: at least one when {@code dst} is not empty, fewer than
+     * {@link IoVectors#byteSize()} when the backend stopped early; the caller asks again for the rest.
+     */
+    long read(IoVectors dst, long offset) throws IOException;
 
-    /** Writes all remaining bytes of {@code src} at {@code offset}. */
-    void write(ByteBuffer src, long offset) throws IOException;
+    /** Writes the entries of {@code src} in order (gather) at {@code offset}; returns the bytes written, as {@link #read}. */
+    long write(IoVectors src, long offset) throws IOException;
 
     /** Makes completed writes durable (VIRTIO_BLK_T_FLUSH). */
     void flush() throws IOException;

@@ -6,7 +6,10 @@ import static dev.jvmm.devices.virtio.blk.VirtioBlock.VIRTIO_BLK_S_IOERR;
 import static dev.jvmm.devices.virtio.blk.VirtioBlock.VIRTIO_BLK_S_OK;
 import static dev.jvmm.devices.virtio.blk.VirtioBlock.VIRTIO_BLK_S_UNSUPP;
 
+import dev.jvmm.devices.memory.GuestMemory;
+import dev.jvmm.devices.memory.GuestRegion;
 import dev.jvmm.devices.virtio.queue.DescriptorChain;
+import dev.jvmm.sys.IoVectors;
 import java.io.IOException;
 
 /**
@@ -14,14 +17,35 @@ import java.io.IOException;
  * request against the disk (§5.2.6.2: whole sectors, inside the capacity). Returns a VIRTIO_BLK_S_* status.
  */
 final class BlockRequestIo {
+    /**
+     * Entries of one preadv/pwritev: as many as a chain in the queue's own table can hold; longer chains (through an
+     * indirect table) take several calls.
+     */
+    static final int MAX_VECTORS = VirtioBlock.QUEUE_SIZE;
     private static final int SEGMENT_BYTES = 16;
-    private static final long MAX_BUFFER = 1L << 30;
 
     private final BlockBackend backend;
     private final byte[] segment = new byte[SEGMENT_BYTES];
+    /** The scatter-gather list of the request being served; native memory, held only while the device is active. */
+    private IoVectors vectors;
 
     BlockRequestIo(BlockBackend backend) {
         this.backend = backend;
+    }
+
+    /** Allocates the scatter-gather list; the device calls it on activation. */
+    void activate() {
+        if (vectors == null) {
+            vectors = new IoVectors(MAX_VECTORS);
+        }
+    }
+
+    /** Frees the scatter-gather list; the device calls it on reset. */
+    void release() {
+        if (vectors != null) {
+            vectors.close();
+            vectors = null;
+        }
     }
 
     /** VIRTIO_BLK_T_IN: the first {@code length} device-writable bytes are filled from {@code sector}. */
@@ -91,31 +115,48 @@ final class BlockRequestIo {
         return length / SECTOR_SIZE <= capacity - sector;
     }
 
+    /**
+     * Moves {@code length} bytes between the disk at {@code position} and descriptors {@code [from, to)} of the
+     * chain after their first {@code skip} bytes: one preadv/pwritev for the lot, more only when the chain has more
+     * pieces than {@link #MAX_VECTORS} or the kernel stops short. The buffers are the guest's own memory, reached
+     * through the region that holds each (checked again here) without a slice or a copy.
+     */
     private void transfer(DescriptorChain chain, int from, int to, long skip, long length, long position,
             boolean toGuest) throws IOException {
+        GuestMemory memory = chain.memory();
+        int index = from;
+        long within = skip;
         long remaining = length;
-        long offset = skip;
         long disk = position;
-        for (int i = from; i < to && remaining > 0; i++) {
-            long descLength = chain.length(i);
-            if (offset >= descLength) {
-                offset -= descLength;
-                continue;
+        while (remaining > 0) {
+            while (index < to && within >= chain.length(index)) {
+                within -= chain.length(index);
+                index++;
             }
-            long end = offset + Math.min(descLength - offset, remaining);
-            while (offset < end) {
-                long n = Math.min(end - offset, MAX_BUFFER); // a ByteBuffer holds at most 2 GiB
-                var buffer = chain.memory().slice(chain.address(i) + offset, n).asByteBuffer();
-                if (toGuest) {
-                    backend.read(buffer, disk);
-                } else {
-                    backend.write(buffer, disk);
+            vectors.clear();
+            long room = remaining;
+            long at = within;
+            for (int i = index; i < to && room > 0; i++) {
+                long take = Math.min(chain.length(i) - at, room);
+                long address = chain.address(i) + at;
+                GuestRegion region = memory.region(address, take);
+                if (!vectors.add(region.segment(), address - region.guestAddress(), take)) {
+                    break;
                 }
-                disk += n;
-                remaining -= n;
-                offset += n;
+                room -= take;
+                at = 0;
             }
-            offset = 0;
+            long asked = vectors.byteSize();
+            if (asked == 0) {
+                throw new IllegalStateException("the chain ends " + remaining + " bytes short of its request");
+            }
+            long n = toGuest ? backend.read(vectors, disk) : backend.write(vectors, disk);
+            if (n <= 0 || n > asked) {
+                throw new IOException("the backend moved " + n + " of " + asked + " bytes");
+            }
+            disk += n;
+            remaining -= n;
+            within += n;
         }
     }
 

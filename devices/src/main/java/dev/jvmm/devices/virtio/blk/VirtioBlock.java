@@ -122,6 +122,7 @@ public final class VirtioBlock implements VirtioDevice {
         this.writeThrough = (ackedFeatures & VIRTIO_BLK_F_FLUSH) == 0;
         this.writeZeroesNegotiated = (ackedFeatures & VIRTIO_BLK_F_WRITE_ZEROES) != 0;
         this.discardNegotiated = (ackedFeatures & VIRTIO_BLK_F_DISCARD) != 0;
+        io.activate();
     }
 
     @Override
@@ -142,6 +143,7 @@ public final class VirtioBlock implements VirtioDevice {
         memory = null;
         queue = null;
         interrupt = null;
+        io.release();
     }
 
     /** Serves one request; returns the number of bytes written into the chain (used length). */
@@ -156,9 +158,17 @@ public final class VirtioBlock implements VirtioDevice {
         if (chain.readableLength() < HEADER_BYTES) {
             status = VIRTIO_BLK_S_IOERR;
         } else {
-            chain.read(0, scratch, 0, HEADER_BYTES);
-            int type = (int) littleEndian(0, 4);
-            long sector = littleEndian(8, 8);
+            int type;
+            long sector;
+            if (chain.length(0) >= HEADER_BYTES) {
+                // The usual layout, header alone in the first descriptor: two checked loads, no copy.
+                type = memory.readU32(chain.address(0));
+                sector = memory.readU64(chain.address(0) + 8);
+            } else {
+                chain.read(0, scratch, 0, HEADER_BYTES);
+                type = (int) littleEndian(0, 4);
+                sector = littleEndian(8, 8);
+            }
             long dataOut = chain.readableLength() - HEADER_BYTES;
             try {
                 switch (type) {
@@ -187,9 +197,20 @@ public final class VirtioBlock implements VirtioDevice {
                 status = VIRTIO_BLK_S_IOERR;
             }
         }
-        scratch[0] = (byte) status;
-        chain.write(dataIn, scratch, 0, 1);
+        writeStatus(chain, dataIn, status);
         return used;
+    }
+
+    /** Stores the status as the last device-writable byte (§5.2.6), at stream offset {@code at}. */
+    private void writeStatus(DescriptorChain chain, long at, int status) {
+        int last = chain.descriptorCount() - 1;
+        long length = chain.length(last);
+        if (length > 0) {
+            memory.writeU8(chain.address(last) + length - 1, (byte) status);
+        } else {
+            scratch[0] = (byte) status; // a trailing empty descriptor: find the byte through the stream
+            chain.write(at, scratch, 0, 1);
+        }
     }
 
     private long littleEndian(int offset, int size) {

@@ -26,8 +26,6 @@ public final class DescriptorChain {
     public static final int MAX_INDIRECT_DESCRIPTORS = SplitQueue.MAX_SIZE;
 
     private static final ValueLayout.OfLong U64 = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
-    private static final ValueLayout.OfInt U32 = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
-    private static final ValueLayout.OfShort U16 = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
 
     private GuestMemory memory;
     private int headIndex;
@@ -61,23 +59,21 @@ public final class DescriptorChain {
                 throw new VirtqueueException("descriptor chain from head " + head + " is longer than its table of "
                         + size + " (a loop?)");
             }
+            // struct virtq_desc as two little-endian quadwords: addr, then len | flags << 32 | next << 48.
             long address;
-            int length;
-            int flags;
-            int next;
+            long rest;
             if (indirect) {
                 long at = indirectTable + (long) index * DESCRIPTOR_SIZE;
                 address = memory.readU64(at);
-                length = memory.readU32(at + 8);
-                flags = memory.readU16(at + 12) & 0xffff;
-                next = memory.readU16(at + 14) & 0xffff;
+                rest = memory.readU64(at + 8);
             } else {
                 long at = (long) index * DESCRIPTOR_SIZE;
                 address = table.get(U64, at);
-                length = table.get(U32, at + 8);
-                flags = table.get(U16, at + 12) & 0xffff;
-                next = table.get(U16, at + 14) & 0xffff;
+                rest = table.get(U64, at + 8);
             }
+            int length = (int) rest;
+            int flags = (int) (rest >>> 32) & 0xffff;
+            int next = (int) (rest >>> 48);
             long unsignedLength = Integer.toUnsignedLong(length);
             if ((flags & VIRTQ_DESC_F_INDIRECT) != 0) {
                 // §2.7.5.3.1: one table per chain, never nested, never combined with NEXT.

@@ -1,10 +1,13 @@
 package dev.jvmm.devices.virtio.blk;
 
+import dev.jvmm.sys.IoVectors;
 import java.io.IOException;
-import java.nio.ByteBuffer;
 import java.util.Arrays;
 
-/** A disk in a byte array that counts its operations and can be told to fail the next ones. */
+/**
+ * A disk in a byte array that counts its operations and can be told to fail the next ones, or to move at most
+ * {@link #maxTransfer} bytes per call (as a kernel may), so that the device must ask again for the rest.
+ */
 final class MemoryBackend implements BlockBackend {
     final byte[] disk;
     final boolean readOnly;
@@ -14,6 +17,7 @@ final class MemoryBackend implements BlockBackend {
     int zeroes;
     int discards;
     boolean discardable = true;
+    int maxTransfer = Integer.MAX_VALUE;
     IOException failure;
 
     MemoryBackend(int sectors, boolean readOnly) {
@@ -43,17 +47,23 @@ final class MemoryBackend implements BlockBackend {
     @Override public boolean isReadOnly() { return readOnly; }
 
     @Override
-    public void read(ByteBuffer dst, long offset) throws IOException {
+    public long read(IoVectors dst, long offset) throws IOException {
         reads++;
         maybeFail();
-        dst.put(disk, Math.toIntExact(offset), dst.remaining());
+        int n = (int) Math.min(dst.byteSize(), maxTransfer);
+        int at = Math.toIntExact(offset);
+        return dst.scatter(Arrays.copyOfRange(disk, at, at + n), n);
     }
 
     @Override
-    public void write(ByteBuffer src, long offset) throws IOException {
+    public long write(IoVectors src, long offset) throws IOException {
         writes++;
         maybeFail();
-        src.get(disk, Math.toIntExact(offset), src.remaining());
+        byte[] bytes = new byte[Math.toIntExact(src.byteSize())];
+        src.gather(bytes);
+        int n = (int) Math.min(bytes.length, maxTransfer);
+        System.arraycopy(bytes, 0, disk, Math.toIntExact(offset), n);
+        return n;
     }
 
     @Override

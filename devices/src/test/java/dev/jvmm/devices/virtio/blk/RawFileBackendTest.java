@@ -6,8 +6,11 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.jvmm.devices.virtio.VirtqueueDriver.Buffer;
+import dev.jvmm.sys.IoVectors;
 import java.io.IOException;
-import java.nio.ByteBuffer;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
@@ -26,15 +29,30 @@ class RawFileBackendTest {
         return Files.write(path, content);
     }
 
+    /** {@code length} bytes of {@code disk} at {@code offset}, read with one call that must move them all. */
+    private static byte[] read(BlockBackend disk, long offset, int length) throws IOException {
+        try (Arena arena = Arena.ofConfined(); IoVectors iov = new IoVectors(1)) {
+            MemorySegment buffer = arena.allocate(length);
+            iov.add(buffer);
+            assertEquals(length, disk.read(iov, offset));
+            return buffer.toArray(ValueLayout.JAVA_BYTE);
+        }
+    }
+
+    private static long write(BlockBackend disk, long offset, byte[] bytes) throws IOException {
+        try (Arena arena = Arena.ofConfined(); IoVectors iov = new IoVectors(1)) {
+            iov.add(arena.allocateFrom(ValueLayout.JAVA_BYTE, bytes));
+            return disk.write(iov, offset);
+        }
+    }
+
     @Test
     void discardPunchesAHoleThatReadsAsZerosAndKeepsTheSizeAndTheLock() throws IOException {
         Path path = image(64 * 1024);
         try (RawFileBackend backend = RawFileBackend.open(path, false)) {
             assertTrue(backend.supportsDiscard(), "the test's temp file system punches holes (tmpfs, ext4, xfs)");
             backend.discard(8192, 16384);
-            ByteBuffer back = ByteBuffer.allocate(64 * 1024);
-            backend.read(back, 0);
-            byte[] b = back.array();
+            byte[] b = read(backend, 0, 64 * 1024);
             assertArrayEquals(new byte[16384], java.util.Arrays.copyOfRange(b, 8192, 8192 + 16384));
             assertEquals((byte) 8191, b[8191]);
             assertEquals((byte) (8192 + 16384), b[8192 + 16384]);
@@ -69,10 +87,8 @@ class RawFileBackendTest {
         Path path = image(4096);
         try (RawFileBackend disk = RawFileBackend.open(path, false)) {
             assertEquals(4096, disk.size());
-            ByteBuffer in = ByteBuffer.allocate(4);
-            disk.read(in, 512);
-            assertArrayEquals(new byte[] {0, 1, 2, 3}, in.array());
-            disk.write(ByteBuffer.wrap(new byte[] {9, 9}), 1024);
+            assertArrayEquals(new byte[] {0, 1, 2, 3}, read(disk, 512, 4));
+            assertEquals(2, write(disk, 1024, new byte[] {9, 9}));
             disk.writeZeroes(2048, 1024);
             disk.flush();
         }
@@ -113,7 +129,38 @@ class RawFileBackendTest {
         Path path = image(512);
         try (RawFileBackend disk = RawFileBackend.open(path, true)) {
             assertTrue(disk.isReadOnly());
-            assertThrows(IOException.class, () -> disk.write(ByteBuffer.allocate(1), 0));
+            assertThrows(IOException.class, () -> write(disk, 0, new byte[1]));
+            assertThrows(IOException.class, () -> disk.writeZeroes(0, 512));
+        }
+    }
+
+    @Test
+    void scattersOneReadAcrossBuffersAndGathersOneWrite() throws IOException {
+        Path path = image(4096);
+        try (RawFileBackend disk = RawFileBackend.open(path, false);
+                Arena arena = Arena.ofConfined(); IoVectors iov = new IoVectors(3)) {
+            MemorySegment a = arena.allocate(3);
+            MemorySegment b = arena.allocate(5);
+            iov.add(a);
+            iov.add(b);
+            assertEquals(8, disk.read(iov, 256));
+            assertArrayEquals(new byte[] {0, 1, 2}, a.toArray(ValueLayout.JAVA_BYTE));
+            assertArrayEquals(new byte[] {3, 4, 5, 6, 7}, b.toArray(ValueLayout.JAVA_BYTE));
+            a.fill((byte) 0x11);
+            b.fill((byte) 0x22);
+            assertEquals(8, disk.write(iov, 100));
+        }
+        byte[] after = Files.readAllBytes(path);
+        assertArrayEquals(new byte[] {99, 0x11, 0x11, 0x11, 0x22, 0x22, 0x22, 0x22, 0x22, 108},
+                java.util.Arrays.copyOfRange(after, 99, 109));
+    }
+
+    @Test
+    void readingPastTheEndOfAShrunkenImageIsAnIoErrorNotAnEndlessLoop() throws IOException {
+        Path path = image(4096);
+        try (RawFileBackend disk = RawFileBackend.open(path, false)) {
+            IOException e = assertThrows(IOException.class, () -> read(disk, 4096, 512));
+            assertTrue(e.getMessage().contains("end of disk image"), e.getMessage());
         }
     }
 }

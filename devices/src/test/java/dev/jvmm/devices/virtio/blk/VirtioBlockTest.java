@@ -121,6 +121,57 @@ class VirtioBlockTest {
     }
 
     @Test
+    void servesChainsWithMorePiecesThanOneVectoredCallTakes() {
+        for (int i = 0; i < backend.disk.length; i++) {
+            backend.disk[i] = (byte) (i * 13);
+        }
+        start();
+        long table = RAM + 0x20000;
+        int pieces = 2 * BlockRequestIo.MAX_VECTORS;
+        Buffer[] chain = new Buffer[pieces + 2];
+        chain[0] = readable(HEADER, 16);
+        for (int i = 0; i < pieces; i++) {
+            chain[1 + i] = writable(DATA + 64L * i, 64);
+        }
+        chain[pieces + 1] = writable(STATUS, 1);
+        header(VIRTIO_BLK_T_IN, 0);
+        int before = queue.usedIdx();
+        queue.submitIndirect(table, chain);
+        driver.notifyQueue(0);
+        assertEquals(before + 1, queue.usedIdx());
+        assertEquals(VIRTIO_BLK_S_OK, memory.readU8(STATUS));
+        assertArrayEquals(Arrays.copyOfRange(backend.disk, 0, 64 * pieces), memory.read(DATA, 64 * pieces));
+        assertEquals(2, backend.reads, "one call per " + BlockRequestIo.MAX_VECTORS + " pieces");
+
+        // A write the backend takes a few hundred bytes at a time, cut in the middle of pieces.
+        byte[] data = new byte[64 * pieces];
+        new java.util.Random(3).nextBytes(data);
+        memory.write(DATA, data);
+        for (int i = 0; i < pieces; i++) {
+            chain[1 + i] = readable(DATA + 64L * i, 64);
+        }
+        backend.maxTransfer = 700;
+        header(VIRTIO_BLK_T_OUT, 0);
+        queue.submitIndirect(table, chain);
+        driver.notifyQueue(0);
+        assertEquals(VIRTIO_BLK_S_OK, memory.readU8(STATUS));
+        assertArrayEquals(data, Arrays.copyOfRange(backend.disk, 0, data.length));
+        assertEquals((data.length + 699) / 700, backend.writes);
+    }
+
+    @Test
+    void statusIsTheLastWritableByteEvenBeforeEmptyDescriptors() {
+        start();
+        header(VIRTIO_BLK_T_FLUSH, 0);
+        assertEquals(VIRTIO_BLK_S_OK, request(readable(HEADER, 16), writable(STATUS, 1), writable(DATA, 0)));
+        memory.writeU8(DATA, (byte) 0x7f);
+        header(VIRTIO_BLK_T_FLUSH, 0);
+        request(readable(HEADER, 16), writable(DATA, 0), writable(STATUS - 3, 4), writable(DATA, 0));
+        assertEquals(VIRTIO_BLK_S_OK, memory.readU8(STATUS + 3));
+        assertEquals(0x7f, memory.readU8(DATA), "an empty descriptor's address is never written");
+    }
+
+    @Test
     void flushReachesTheBackend() {
         start();
         header(VIRTIO_BLK_T_FLUSH, 0);
