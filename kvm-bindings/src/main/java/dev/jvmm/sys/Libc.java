@@ -704,10 +704,14 @@ public final class Libc {
         return vectored(Writev.HANDLE, fd, iov.checkUsable(false), iov.count());
     }
 
-    private static final MethodHandle PREADV = NativeCalls.withErrno("preadv",
-        FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_INT, JAVA_LONG));
-    private static final MethodHandle PWRITEV = NativeCalls.withErrno("pwritev",
-        FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_INT, JAVA_LONG));
+    private static final class Preadv {
+        static final MethodHandle HANDLE = NativeCalls.withErrno("preadv",
+            FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_INT, JAVA_LONG));
+    }
+    private static final class Pwritev {
+        static final MethodHandle HANDLE = NativeCalls.withErrno("pwritev",
+            FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_INT, JAVA_LONG));
+    }
 
     /**
      * preadv(2) from file {@code offset} into the entries of {@code iov}: the bytes read (fewer at end of file or
@@ -715,12 +719,12 @@ public final class Libc {
      * nothing, for a block device's request path.
      */
     public static long preadvNoThrow(int fd, IoVectors iov, long offset) {
-        return positioned(PREADV, fd, iov.checkUsable(true), iov.count(), offset);
+        return positioned(Preadv.HANDLE, fd, iov.checkUsable(true), iov.count(), offset);
     }
 
     /** pwritev(2) of the entries of {@code iov} at file {@code offset}: as {@link #preadvNoThrow}. */
     public static long pwritevNoThrow(int fd, IoVectors iov, long offset) {
-        return positioned(PWRITEV, fd, iov.checkUsable(false), iov.count(), offset);
+        return positioned(Pwritev.HANDLE, fd, iov.checkUsable(false), iov.count(), offset);
     }
 
     private static long positioned(MethodHandle call, int fd, MemorySegment array, int count, long offset) {
