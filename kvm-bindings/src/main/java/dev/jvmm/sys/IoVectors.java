@@ -22,8 +22,8 @@ public final class IoVectors implements AutoCloseable {
     public static final int MAX_ENTRIES = libc_h.UIO_MAXIOV();
 
     private static final long ENTRY = iovec.sizeof();
-    private static final long BASE = iovec.iov_base$offset();
-    private static final long LEN = iovec.iov_len$offset();
+    static final long BASE = iovec.iov_base$offset();
+    static final long LEN = iovec.iov_len$offset();
 
     private final Arena arena = Arena.ofShared();
     private final MemorySegment array;

@@ -85,6 +85,27 @@ class IoVectorsTest {
     }
 
     @Test
+    void aSingleEntryMovesExactlyItsRange() throws Exception {
+        Path file = dir.resolve("single");
+        int fd = Libc.open(file.toString(), libc_h.O_RDWR() | libc_h.O_CREAT(), 0600);
+        try (Arena arena = Arena.ofConfined(); IoVectors iov = new IoVectors(2)) {
+            MemorySegment text = arena.allocateFrom("0123456789", StandardCharsets.US_ASCII);
+            assertTrue(iov.add(text, 3, 4));
+            assertEquals(4, Libc.writevNoThrow(fd, iov));
+            assertEquals("3456", Files.readString(file));
+
+            Libc.close(fd);
+            fd = Libc.open(file.toString(), libc_h.O_RDONLY());
+            MemorySegment into = arena.allocate(8).fill((byte) '.');
+            assertTrue(iov.clear().add(into, 1, 6));
+            assertEquals(4, Libc.readvNoThrow(fd, iov), "the whole file, into the middle of the buffer");
+            assertEquals(".3456...", new String(into.toArray(ValueLayout.JAVA_BYTE), StandardCharsets.US_ASCII));
+        } finally {
+            Libc.close(fd);
+        }
+    }
+
+    @Test
     void failuresComeBackAsMinusErrno() {
         int efd = Libc.eventfd(0, libc_h.EFD_NONBLOCK());
         try (Arena arena = Arena.ofConfined(); IoVectors iov = new IoVectors(1)) {

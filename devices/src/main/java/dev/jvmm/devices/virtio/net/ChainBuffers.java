@@ -48,6 +48,29 @@ final class ChainBuffers {
     }
 
     /**
+     * Copies {@code length} device-readable bytes, from {@code skip} bytes into the readable stream, to {@code dst}
+     * at {@code dstOffset}; the chain must have that many readable bytes.
+     */
+    static void readInto(GuestMemory memory, DescriptorChain chain, long skip, MemorySegment dst, long dstOffset,
+            long length) {
+        long toSkip = skip;
+        long done = 0;
+        for (int i = 0, to = chain.firstWritableIndex(); i < to && done < length; i++) {
+            long pieceLength = chain.length(i);
+            if (toSkip >= pieceLength) {
+                toSkip -= pieceLength;
+                continue;
+            }
+            long take = Math.min(pieceLength - toSkip, length - done);
+            long address = chain.address(i) + toSkip;
+            GuestRegion region = memory.region(address, take);
+            MemorySegment.copy(region.segment(), address - region.guestAddress(), dst, dstOffset + done, take);
+            done += take;
+            toSkip = 0;
+        }
+    }
+
+    /**
      * Appends descriptors {@code [from, to)} of {@code chain} to {@code vectors}, leaving out their first
      * {@code skip} bytes and anything past {@code limit} bytes. Returns false if {@code vectors} filled up first.
      */

@@ -19,7 +19,8 @@ import java.nio.charset.StandardCharsets;
  * non-blocking and attached with TUNSETIFF to the named interface, created if absent (that needs CAP_NET_ADMIN;
  * a persistent TAP made beforehand with {@code ip tuntap add ... user U} does not). IFF_NO_PI leaves Ethernet frames
  * bare and IFF_VNET_HDR with TUNSETVNETHDRSZ 12 puts a {@code virtio_net_hdr_v1} in front of each, so frames move
- * between the TAP and guest buffers with one readv/writev and no copy.
+ * between the TAP and guest buffers with one readv/writev (a small transmitted frame the device copies first, see
+ * {@code Transmitter#COPY_LIMIT}).
  *
  * <p>Opening probes which TUN_F_* offloads the kernel knows and then turns all of them off: the TAP delivers
  * checksum-less or GSO frames only after {@link #setOffloads} with what the driver accepted.
