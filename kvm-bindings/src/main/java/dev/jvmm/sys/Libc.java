@@ -744,21 +744,15 @@ public final class Libc {
 
     private static long positioned(MethodHandle call, int fd, MemorySegment array, int count, long offset) {
         MemorySegment state = NativeCalls.state();
-        while (true) {
-            long n;
+        long n;
+        do {
             try {
                 n = (long) call.invokeExact(state, fd, array, count, offset);
             } catch (Throwable t) {
                 throw NativeCalls.rethrow(t);
             }
-            if (n >= 0) {
-                return n;
-            }
-            int errno = NativeCalls.errno(state);
-            if (errno != EINTR) {
-                return -errno;
-            }
-        }
+        } while (interrupted(n, state));
+        return n >= 0 ? n : -NativeCalls.errno(state);
     }
 
     /**
@@ -769,40 +763,33 @@ public final class Libc {
         long base = array.get(JAVA_LONG, IoVectors.BASE);
         long length = array.get(JAVA_LONG, IoVectors.LEN);
         MemorySegment state = NativeCalls.state();
-        while (true) {
-            long n;
+        long n;
+        do {
             try {
                 n = (long) call.invokeExact(state, fd, base, length);
             } catch (Throwable t) {
                 throw NativeCalls.rethrow(t);
             }
-            if (n >= 0) {
-                return n;
-            }
-            int errno = NativeCalls.errno(state);
-            if (errno != EINTR) {
-                return -errno;
-            }
-        }
+        } while (interrupted(n, state));
+        return n >= 0 ? n : -NativeCalls.errno(state);
     }
 
     private static long vectored(MethodHandle call, int fd, MemorySegment array, int count) {
         MemorySegment state = NativeCalls.state();
-        while (true) {
-            long n;
+        long n;
+        do {
             try {
                 n = (long) call.invokeExact(state, fd, array, count);
             } catch (Throwable t) {
                 throw NativeCalls.rethrow(t);
             }
-            if (n >= 0) {
-                return n;
-            }
-            int errno = NativeCalls.errno(state);
-            if (errno != EINTR) {
-                return -errno;
-            }
-        }
+        } while (interrupted(n, state));
+        return n >= 0 ? n : -NativeCalls.errno(state);
+    }
+
+    /** Whether a call that returned {@code n} failed with EINTR and is to be made again. */
+    private static boolean interrupted(long n, MemorySegment state) {
+        return n < 0 && NativeCalls.errno(state) == EINTR;
     }
 
     // ---- AF_UNIX stream sockets (virtio-vsock's host side)
