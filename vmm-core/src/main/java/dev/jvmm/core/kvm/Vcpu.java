@@ -19,7 +19,6 @@ import dev.jvmm.sys.Libc;
 import dev.jvmm.sys.SyscallException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 import java.util.List;
 
 /**
@@ -29,22 +28,12 @@ import java.util.List;
  * only {@link #requestImmediateExit()} may be called from others.
  */
 public final class Vcpu implements AutoCloseable {
-    private static final ValueLayout.OfShort U16 = ValueLayout.JAVA_SHORT_UNALIGNED;
-    private static final ValueLayout.OfInt U32 = ValueLayout.JAVA_INT_UNALIGNED;
-    private static final ValueLayout.OfLong U64 = ValueLayout.JAVA_LONG_UNALIGNED;
-
     private final Vm vm;
     private final int id;
     private final int fd;
     private final Arena arena;
     private final MemorySegment run;
-    // Slices of kvm_run's exit union, made once so that decoding an exit allocates nothing.
-    private final MemorySegment io;
-    private final MemorySegment mmio;
-    private final MemorySegment mmioData;
-    private final MemorySegment internal;
-    private final MemorySegment systemEvent;
-    private final MemorySegment failEntry;
+    private final KvmRun exit;
     private final MemorySegment regs;
     private final MemorySegment sregs;
     private int exitReason;
@@ -55,12 +44,7 @@ public final class Vcpu implements AutoCloseable {
         this.fd = fd;
         this.arena = Arena.ofShared();
         this.run = Libc.mmap(mmapSize, libc_h.PROT_READ() | libc_h.PROT_WRITE(), libc_h.MAP_SHARED(), fd, 0, arena);
-        this.io = kvm_run.io(run);
-        this.mmio = kvm_run.mmio(run);
-        this.mmioData = kvm_run.mmio.data(mmio);
-        this.internal = kvm_run.internal(run);
-        this.systemEvent = kvm_run.system_event(run);
-        this.failEntry = kvm_run.fail_entry(run);
+        this.exit = new KvmRun(run);
         this.regs = arena.allocate(kvm_regs.layout());
         this.sregs = arena.allocate(kvm_sregs.layout());
     }
@@ -87,32 +71,7 @@ public final class Vcpu implements AutoCloseable {
             throw new SyscallException("ioctl", "KVM_RUN", -r);
         }
         exitReason = kvm_run.exit_reason(run);
-        return decode(exitReason);
-    }
-
-    private VcpuExit decode(int reason) {
-        if (reason == KVM_EXIT_IO()) {
-            return kvm_run.io.direction(io) == KVM_EXIT_IO_OUT() ? VcpuExit.IO_OUT : VcpuExit.IO_IN;
-        } else if (reason == KVM_EXIT_MMIO()) {
-            return kvm_run.mmio.is_write(mmio) != 0 ? VcpuExit.MMIO_WRITE : VcpuExit.MMIO_READ;
-        } else if (reason == KVM_EXIT_HLT()) {
-            return VcpuExit.HLT;
-        } else if (reason == KVM_EXIT_SHUTDOWN()) {
-            return VcpuExit.SHUTDOWN;
-        } else if (reason == KVM_EXIT_SYSTEM_EVENT()) {
-            return VcpuExit.SYSTEM_EVENT;
-        } else if (reason == KVM_EXIT_INTERNAL_ERROR()) {
-            return VcpuExit.INTERNAL_ERROR;
-        } else if (reason == KVM_EXIT_FAIL_ENTRY()) {
-            return VcpuExit.FAIL_ENTRY;
-        } else if (reason == KVM_EXIT_INTR()) {
-            return VcpuExit.INTERRUPTED;
-        } else if (reason == KVM_EXIT_IRQ_WINDOW_OPEN()) {
-            return VcpuExit.IRQ_WINDOW_OPEN;
-        } else if (reason == KVM_EXIT_DEBUG()) {
-            return VcpuExit.DEBUG;
-        }
-        return VcpuExit.UNKNOWN;
+        return exit.decode();
     }
 
     /** The raw {@code exit_reason} of the last exit. */
@@ -120,106 +79,9 @@ public final class Vcpu implements AutoCloseable {
         return exitReason;
     }
 
-    // --- KVM_EXIT_IO (KVM API §5, "struct io"): data at kvm_run + data_offset, count items of size bytes.
-
-    public int ioPort() {
-        return Short.toUnsignedInt(kvm_run.io.port(io));
-    }
-
-    public int ioSize() {
-        return Byte.toUnsignedInt(kvm_run.io.size(io));
-    }
-
-    public int ioCount() {
-        return kvm_run.io.count(io);
-    }
-
-    /** The {@code index}-th value a port-output exit carries. */
-    public long ioData(int index) {
-        int size = ioSize();
-        long at = kvm_run.io.data_offset(io) + (long) index * size;
-        return readData(run, at, size);
-    }
-
-    /** Sets the {@code index}-th value a port-input exit returns to the guest. */
-    public void ioData(int index, long value) {
-        int size = ioSize();
-        long at = kvm_run.io.data_offset(io) + (long) index * size;
-        writeData(run, at, size, value);
-    }
-
-    // --- KVM_EXIT_MMIO (KVM API §5, "struct mmio").
-
-    public long mmioAddress() {
-        return kvm_run.mmio.phys_addr(mmio);
-    }
-
-    public int mmioLength() {
-        return kvm_run.mmio.len(mmio);
-    }
-
-    public long mmioData() {
-        return readData(mmioData, 0, Math.min(8, mmioLength()));
-    }
-
-    public void mmioData(long value) {
-        writeData(mmioData, 0, Math.min(8, mmioLength()), value);
-    }
-
-    private static long readData(MemorySegment s, long at, int size) {
-        return switch (size) {
-            case 1 -> Byte.toUnsignedLong(s.get(ValueLayout.JAVA_BYTE, at));
-            case 2 -> Short.toUnsignedLong(s.get(U16, at));
-            case 4 -> Integer.toUnsignedLong(s.get(U32, at));
-            case 8 -> s.get(U64, at);
-            default -> readBytes(s, at, size);
-        };
-    }
-
-    private static long readBytes(MemorySegment s, long at, int size) {
-        long v = 0;
-        for (int i = size - 1; i >= 0; i--) {
-            v = (v << 8) | Byte.toUnsignedLong(s.get(ValueLayout.JAVA_BYTE, at + i));
-        }
-        return v;
-    }
-
-    private static void writeData(MemorySegment s, long at, int size, long value) {
-        switch (size) {
-            case 1 -> s.set(ValueLayout.JAVA_BYTE, at, (byte) value);
-            case 2 -> s.set(U16, at, (short) value);
-            case 4 -> s.set(U32, at, (int) value);
-            case 8 -> s.set(U64, at, value);
-            default -> {
-                for (int i = 0; i < size; i++) {
-                    s.set(ValueLayout.JAVA_BYTE, at + i, (byte) (value >>> (8 * i)));
-                }
-            }
-        }
-    }
-
-    // --- KVM_EXIT_INTERNAL_ERROR, KVM_EXIT_SYSTEM_EVENT, KVM_EXIT_FAIL_ENTRY.
-
-    public int internalSuberror() {
-        return kvm_run.internal.suberror(internal);
-    }
-
-    /** {@code internal.data[0..ndata)}. */
-    public long[] internalData() {
-        int n = Math.min(kvm_run.internal.ndata(internal), 16);
-        long[] data = new long[n];
-        for (int i = 0; i < n; i++) {
-            data[i] = kvm_run.internal.data(internal, i);
-        }
-        return data;
-    }
-
-    public int systemEventType() {
-        return kvm_run.system_event.type(systemEvent);
-    }
-
-    public long failEntryReason() {
-        return kvm_run.fail_entry.hardware_entry_failure_reason(failEntry);
+    /** The exit KVM_RUN last returned: the fields of {@code kvm_run} for the exit reason. */
+    public KvmRun exit() {
+        return exit;
     }
 
     /**

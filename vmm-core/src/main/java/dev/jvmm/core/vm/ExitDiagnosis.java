@@ -26,14 +26,14 @@ final class ExitDiagnosis {
             case SYSTEM_EVENT -> systemEvent(vcpu);
             case INTERNAL_ERROR -> new VmExit(StopReason.INTERNAL_ERROR, internalError(vcpu));
             case FAIL_ENTRY -> new VmExit(StopReason.ENTRY_FAILURE, "vcpu" + vcpu.id()
-                    + " hardware_entry_failure_reason=0x" + Long.toHexString(vcpu.failEntryReason()) + " " + rip(vcpu));
+                    + " hardware_entry_failure_reason=0x" + Long.toHexString(vcpu.exit().failEntryReason()) + " " + rip(vcpu));
             default -> new VmExit(StopReason.UNHANDLED_EXIT, "vcpu" + vcpu.id() + " exit_reason="
                     + vcpu.exitReason() + " " + rip(vcpu));
         };
     }
 
     private static VmExit systemEvent(Vcpu vcpu) {
-        int type = vcpu.systemEventType();
+        int type = vcpu.exit().systemEventType();
         if (type == KVM_SYSTEM_EVENT_SHUTDOWN()) {
             return VmExit.of(StopReason.POWER_OFF);
         } else if (type == KVM_SYSTEM_EVENT_RESET()) {
@@ -45,8 +45,8 @@ final class ExitDiagnosis {
     }
 
     private String internalError(Vcpu vcpu) {
-        int sub = vcpu.internalSuberror();
-        long[] data = vcpu.internalData();
+        int sub = vcpu.exit().internalSuberror();
+        long[] data = vcpu.exit().internalData();
         StringBuilder s = new StringBuilder("vcpu").append(vcpu.id()).append(" suberror ").append(sub)
                 .append(" (").append(suberrorName(sub)).append(") ").append(rip(vcpu));
         byte[] insn = instructionBytes(sub, data);

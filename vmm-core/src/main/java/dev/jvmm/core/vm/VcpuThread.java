@@ -1,5 +1,6 @@
 package dev.jvmm.core.vm;
 
+import dev.jvmm.core.kvm.KvmRun;
 import dev.jvmm.core.kvm.Vcpu;
 import dev.jvmm.core.kvm.VcpuExit;
 import dev.jvmm.devices.bus.Bus;
@@ -22,8 +23,7 @@ final class VcpuThread implements Runnable {
     private static final Logger LOG = LoggerFactory.getLogger(VcpuThread.class);
 
     private final Vcpu vcpu;
-    private final Bus pio;
-    private final Bus mmio;
+    private final BusExits exits;
     private final VmLifecycle lifecycle;
     private final ExitDiagnosis diagnosis;
     private final int kickSignal;
@@ -34,8 +34,7 @@ final class VcpuThread implements Runnable {
     VcpuThread(Vcpu vcpu, Bus pio, Bus mmio, VmLifecycle lifecycle, ExitDiagnosis diagnosis, int kickSignal,
                ThreadAllocation allocation) {
         this.vcpu = vcpu;
-        this.pio = pio;
-        this.mmio = mmio;
+        this.exits = new BusExits(pio, mmio);
         this.lifecycle = lifecycle;
         this.diagnosis = diagnosis;
         this.kickSignal = kickSignal;
@@ -105,28 +104,14 @@ final class VcpuThread implements Runnable {
     }
 
     private void loop(MemorySegment kick) {
+        KvmRun run = vcpu.exit();
         while (!lifecycle.stopRequested()) {
             VcpuExit exit = vcpu.run();
             stats.count(exit);
+            if (exits.handle(exit, run)) {
+                continue;
+            }
             switch (exit) {
-                case IO_OUT -> {
-                    int port = vcpu.ioPort();
-                    int size = vcpu.ioSize();
-                    int count = vcpu.ioCount();
-                    for (int i = 0; i < count; i++) {
-                        pio.write(port, size, vcpu.ioData(i));
-                    }
-                }
-                case IO_IN -> {
-                    int port = vcpu.ioPort();
-                    int size = vcpu.ioSize();
-                    int count = vcpu.ioCount();
-                    for (int i = 0; i < count; i++) {
-                        vcpu.ioData(i, pio.read(port, size));
-                    }
-                }
-                case MMIO_WRITE -> mmio.write(vcpu.mmioAddress(), vcpu.mmioLength(), vcpu.mmioData());
-                case MMIO_READ -> vcpu.mmioData(mmio.read(vcpu.mmioAddress(), vcpu.mmioLength()));
                 case INTERRUPTED -> {
                     vcpu.clearImmediateExit();
                     Libc.sigtimedwait(kick, 0);
