@@ -41,6 +41,35 @@ def jdk():
         return "unknown"
 
 
+# Startup phases: when the first class of each loaded (-Xlog:class+load:uptime).
+marks = [("JVM created, first class of the application", "dev.jvmm.cli.Main"),
+         ("CLI parsing (picocli)", "picocli.CommandLine"),
+         ("boot command runs", "dev.jvmm.cli.BootCommand"),
+         ("logging initialised (slf4j)", "org.slf4j.LoggerFactory"),
+         ("guest memory set up", "dev.jvmm.core.vm.GuestRam"),
+         ("KVM opened", "dev.jvmm.core.kvm.Kvm"),
+         ("vCPU thread (first KVM_RUN)", "dev.jvmm.core.vm.VcpuThread")]
+
+def class_log(name, directory=whole_dir):
+    """(uptime s, class, source) per class loaded, from a -Xlog:class+load:uptime file, or None."""
+    text = read(os.path.join(directory, name))
+    if not text:
+        return None
+    rows = []
+    for line in text.splitlines():
+        m = re.match(r"\[(\d+\.\d+)s\](?:\[[^]]*\])* (\S+) source: (.*)", line)
+        if m:
+            rows.append((float(m.group(1)), m.group(2), m.group(3)))
+    return rows
+
+def summary(rows):
+    first = {}
+    for at, cls, _ in rows:
+        first.setdefault(cls, at)
+    shared = sum(1 for r in rows if "shared objects file" in r[2] or "AOT" in r[2])
+    return first, shared
+
+
 nested = os.path.exists(os.path.join(whole_dir, "nested"))
 # (figure, measured, goal, met) for the "Goals" section, gathered as the tables are written.
 goals = []
@@ -280,32 +309,6 @@ else:
     # Startup breakdown from class-load timestamps.
     p("## Startup: where `jvmm boot`'s time goes")
     p()
-    marks = [("JVM created, first class of the application", "dev.jvmm.cli.Main"),
-             ("CLI parsing (picocli)", "picocli.CommandLine"),
-             ("boot command runs", "dev.jvmm.cli.BootCommand"),
-             ("logging initialised (slf4j)", "org.slf4j.LoggerFactory"),
-             ("KVM opened", "dev.jvmm.core.kvm.Kvm"),
-             ("guest memory set up", "dev.jvmm.core.vm.GuestRam"),
-             ("vCPU thread (first KVM_RUN)", "dev.jvmm.core.vm.VcpuThread")]
-
-    def class_log(name):
-        text = read(os.path.join(whole_dir, name))
-        if not text:
-            return None
-        rows = []
-        for line in text.splitlines():
-            m = re.match(r"\[(\d+\.\d+)s\](?:\[[^]]*\])* (\S+) source: (.*)", line)
-            if m:
-                rows.append((float(m.group(1)), m.group(2), m.group(3)))
-        return rows
-
-    def summary(rows):
-        first = {}
-        for at, cls, _ in rows:
-            first.setdefault(cls, at)
-        shared = sum(1 for r in rows if "shared objects file" in r[2] or "AOT" in r[2])
-        return first, shared
-
     plain, aot = class_log("class-load.log"), class_log("class-load-aot.log")
     if plain:
         first, shared = summary(plain)
@@ -363,6 +366,21 @@ if start:
       f"This is the part of the tiny guest's wall time that is jvmm's and the JVM's, measured without the 15–45× "
       f"of nested KVM; QEMU's whole run of the same guest takes ~39 ms natively on a KVM host (issue #5)."
       + ("" if start.get("aot_cache") else " The build left no AOT cache (see bin/train-aot)."))
+    rows = class_log("start-class-load.log", out)
+    if rows:
+        first, shared = summary(rows)
+        p()
+        p("Where that start path's time goes natively, one run without the AOT cache (time since JVM start at which "
+          "the first class of each phase loaded):")
+        p()
+        p("| phase starts | at (ms) |")
+        p("| --- | ---: |")
+        for label, cls in marks:
+            if cls in first:
+                p(f"| {label} (`{cls}`) | {first[cls] * 1000:,.0f} |")
+        p(f"| last class loaded | {rows[-1][0] * 1000:,.0f} |")
+        p()
+        p(f"Classes loaded: {len(rows):,} ({shared:,} from the JDK's CDS archive).")
     p()
 
 # Where each goal stands; for those missed, by how much and the next lever (what the measurements above and the

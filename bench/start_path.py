@@ -31,6 +31,8 @@ def main():
             result[name]["rss_kib"].append(rss)
             result[name]["status"] = status
     os.makedirs(out, exist_ok=True)
+    log = os.path.join(out, "start-class-load.log")
+    run(tiny, {"JVMM_JAVA_OPTS": f"-Xlog:class+load=info:file={log}:uptime"})  # phases, without the AOT cache
     result["aot_cache"] = os.path.exists(os.path.join(ROOT, "vmm-core/target/jvmm.aot"))
     with open(os.path.join(out, "start.json"), "w") as f:
         json.dump(result, f, indent=1)
