@@ -45,10 +45,6 @@ public final class Libc {
         static final MethodHandle HANDLE = NativeCalls.withErrno("ioctl",
             FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, ADDRESS), VARIADIC_AFTER_2);
     }
-    private static final class IoctlLong {
-        static final MethodHandle HANDLE = NativeCalls.withErrno("ioctl",
-            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_LONG), VARIADIC_AFTER_2);
-    }
     private static final class Mmap {
         static final MethodHandle HANDLE = NativeCalls.withErrno("mmap",
             FunctionDescriptor.of(ADDRESS, ADDRESS, JAVA_LONG, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_LONG));
@@ -242,16 +238,13 @@ public final class Libc {
         return r < 0 ? -NativeCalls.errno(state) : r;
     }
 
-    /** As {@link #ioctlNoThrow(int, long, MemorySegment)} with an integer argument. */
+    /**
+     * As {@link #ioctlNoThrow(int, long, MemorySegment)} with an integer argument, passed in the same register
+     * through the same handle: one downcall stub serves every ioctl (linking a second costs a boot 10-50 ms). An
+     * argument of 0 ({@code KVM_RUN}) reuses {@code MemorySegment.NULL}, so the vCPU loop allocates nothing.
+     */
     public static int ioctlNoThrow(int fd, long request, long arg) {
-        MemorySegment state = NativeCalls.state();
-        int r;
-        try {
-            r = (int) IoctlLong.HANDLE.invokeExact(state, fd, request & 0xFFFF_FFFFL, arg);
-        } catch (Throwable t) {
-            throw NativeCalls.rethrow(t);
-        }
-        return r < 0 ? -NativeCalls.errno(state) : r;
+        return ioctlNoThrow(fd, request, arg == 0 ? MemorySegment.NULL : MemorySegment.ofAddress(arg));
     }
 
     /**
