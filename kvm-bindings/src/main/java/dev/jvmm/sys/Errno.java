@@ -30,17 +30,22 @@ public final class Errno {
     public static final int E2BIG = libc_h.E2BIG();
     public static final int EOPNOTSUPP = libc_h.EOPNOTSUPP();
 
-    private static final MethodHandle STRERRORNAME_NP = NativeCalls.optional("strerrorname_np",
-        FunctionDescriptor.of(ADDRESS, JAVA_INT));
-    private static final MethodHandle STRERROR = NativeCalls.required("strerror",
-        FunctionDescriptor.of(ADDRESS, JAVA_INT));
+    // Holders, as in Libc: code that only compares with the constants above (Vcpu.run, the CPUID probe) links no
+    // handle; a boot links these when it first names or describes an errno, which a boot that fails nothing never does.
+    private static final class StrerrornameNp {
+        static final MethodHandle HANDLE = NativeCalls.optional("strerrorname_np",
+            FunctionDescriptor.of(ADDRESS, JAVA_INT));
+    }
+    private static final class Strerror {
+        static final MethodHandle HANDLE = NativeCalls.required("strerror", FunctionDescriptor.of(ADDRESS, JAVA_INT));
+    }
 
     private Errno() {}
 
     /** The symbolic name, e.g. {@code EINTR}; {@code errno 1234} for a value glibc does not know. */
     public static String name(int errno) {
-        if (STRERRORNAME_NP != null) {
-            String name = NativeCalls.string(invoke(STRERRORNAME_NP, errno));
+        if (StrerrornameNp.HANDLE != null) {
+            String name = NativeCalls.string(invoke(StrerrornameNp.HANDLE, errno));
             if (name != null) {
                 return name;
             }
@@ -50,7 +55,7 @@ public final class Errno {
 
     /** The strerror text, e.g. {@code Interrupted system call}. */
     public static String describe(int errno) {
-        String text = NativeCalls.string(invoke(STRERROR, errno));
+        String text = NativeCalls.string(invoke(Strerror.HANDLE, errno));
         return text == null ? "errno " + errno : text;
     }
 

@@ -27,6 +27,9 @@ import java.nio.charset.StandardCharsets;
 public final class Libc {
 
     private static final Linker.Option VARIADIC_AFTER_2 = Linker.Option.firstVariadicArg(2);
+    /** The kernel's signal numbers end below _NSIG (x86-64: 64 signals); its real-time signals start at 32. */
+    private static final int NSIG = 65;
+    private static final int KERNEL_SIGRTMIN = 32;
 
     // Holder classes: the JVM runs each initialiser when its HANDLE is first read, and the field stays a
     // static final constant the JIT folds into the call site.
@@ -41,10 +44,6 @@ public final class Libc {
     private static final class IoctlPointer {
         static final MethodHandle HANDLE = NativeCalls.withErrno("ioctl",
             FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, ADDRESS), VARIADIC_AFTER_2);
-    }
-    private static final class IoctlLong {
-        static final MethodHandle HANDLE = NativeCalls.withErrno("ioctl",
-            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_LONG), VARIADIC_AFTER_2);
     }
     private static final class Mmap {
         static final MethodHandle HANDLE = NativeCalls.withErrno("mmap",
@@ -119,14 +118,6 @@ public final class Libc {
     private static final class CurrentSigrtmin {
         static final MethodHandle HANDLE = NativeCalls.required("__libc_current_sigrtmin",
             FunctionDescriptor.of(JAVA_INT));
-    }
-    private static final class Sigemptyset {
-        static final MethodHandle HANDLE = NativeCalls.withErrno("sigemptyset",
-            FunctionDescriptor.of(JAVA_INT, ADDRESS));
-    }
-    private static final class Sigaddset {
-        static final MethodHandle HANDLE = NativeCalls.withErrno("sigaddset",
-            FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT));
     }
     private static final class Sigtimedwait {
         static final MethodHandle HANDLE = NativeCalls.withErrno("sigtimedwait",
@@ -247,16 +238,13 @@ public final class Libc {
         return r < 0 ? -NativeCalls.errno(state) : r;
     }
 
-    /** As {@link #ioctlNoThrow(int, long, MemorySegment)} with an integer argument. */
+    /**
+     * As {@link #ioctlNoThrow(int, long, MemorySegment)} with an integer argument, passed in the same register
+     * through the same handle: one downcall stub serves every ioctl (linking a second costs a boot 10-50 ms). An
+     * argument of 0 ({@code KVM_RUN}) reuses {@code MemorySegment.NULL}, so the vCPU loop allocates nothing.
+     */
     public static int ioctlNoThrow(int fd, long request, long arg) {
-        MemorySegment state = NativeCalls.state();
-        int r;
-        try {
-            r = (int) IoctlLong.HANDLE.invokeExact(state, fd, request & 0xFFFF_FFFFL, arg);
-        } catch (Throwable t) {
-            throw NativeCalls.rethrow(t);
-        }
-        return r < 0 ? -NativeCalls.errno(state) : r;
+        return ioctlNoThrow(fd, request, arg == 0 ? MemorySegment.NULL : MemorySegment.ofAddress(arg));
     }
 
     /**
@@ -509,17 +497,20 @@ public final class Libc {
         }
     }
 
-    /** A {@code sigset_t} holding exactly {@code signals}. */
+    /**
+     * A {@code sigset_t} holding exactly {@code signals}, filled here as glibc's sigemptyset and sigaddset fill it (bit
+     * {@code signal - 1}, unsigned longs in order), so that a vCPU thread links no downcall for it before its first
+     * KVM_RUN. Like sigaddset, it refuses (EINVAL) a signal outside 1.._NSIG-1 or one of the real-time signals glibc
+     * keeps for itself, below SIGRTMIN.
+     */
     public static MemorySegment sigset(Arena arena, int... signals) {
-        MemorySegment set = sigset_t.allocate(arena);
-        MemorySegment state = NativeCalls.state();
-        try {
-            check((int) Sigemptyset.HANDLE.invokeExact(state, set), state, "sigemptyset", null);
-            for (int signal : signals) {
-                check((int) Sigaddset.HANDLE.invokeExact(state, set, signal), state, "sigaddset", "signal " + signal);
+        MemorySegment set = sigset_t.allocate(arena).fill((byte) 0);
+        for (int signal : signals) {
+            if (signal < 1 || signal >= NSIG || (signal >= KERNEL_SIGRTMIN && signal < sigrtmin())) {
+                throw new SyscallException("sigaddset", "signal " + signal, Errno.EINVAL);
             }
-        } catch (Throwable t) {
-            throw NativeCalls.rethrow(t);
+            long word = (signal - 1) / Long.SIZE;
+            set.setAtIndex(JAVA_LONG, word, set.getAtIndex(JAVA_LONG, word) | 1L << ((signal - 1) % Long.SIZE));
         }
         return set;
     }

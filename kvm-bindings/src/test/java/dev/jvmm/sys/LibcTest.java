@@ -176,6 +176,54 @@ class LibcTest {
     }
 
     @Test
+    void sigsetBlocksExactlyItsSignalsAsTheKernelReadsThem() throws Exception {
+        int[] signals = {libc_h.SIGUSR1(), Libc.sigrtmin() + 2, libc_h.__SIGRTMAX()};
+        CompletableFuture<MemorySegment[]> masks = new CompletableFuture<>();
+        Thread t = Thread.ofPlatform().start(() -> {
+            try (Arena arena = Arena.ofConfined()) {
+                MemorySegment before = Libc.sigset(arena);
+                MemorySegment after = Libc.sigset(arena);
+                MemorySegment set = Libc.sigset(arena, signals);
+                Libc.pthreadSigmask(libc_h.SIG_BLOCK(), MemorySegment.NULL, before);
+                Libc.pthreadSigmask(libc_h.SIG_BLOCK(), set, MemorySegment.NULL);
+                Libc.pthreadSigmask(libc_h.SIG_BLOCK(), MemorySegment.NULL, after);
+                masks.complete(new MemorySegment[] {copy(before), copy(after), copy(set)});
+            } catch (Throwable e) {
+                masks.completeExceptionally(e);
+            }
+        });
+        MemorySegment[] m = masks.get(10, TimeUnit.SECONDS);
+        t.join();
+        long bits = 0;
+        for (int i = 0; i < 16; i++) {
+            long before = m[0].getAtIndex(ValueLayout.JAVA_LONG, i);
+            long set = m[2].getAtIndex(ValueLayout.JAVA_LONG, i);
+            assertEquals(before | set, m[1].getAtIndex(ValueLayout.JAVA_LONG, i), "word " + i);
+            bits += Long.bitCount(set);
+        }
+        assertEquals(signals.length, bits);
+        for (int signal : signals) {
+            assertTrue((m[1].getAtIndex(ValueLayout.JAVA_LONG, (signal - 1) / 64) & 1L << ((signal - 1) % 64)) != 0,
+                "signal " + signal + " blocked");
+        }
+    }
+
+    private static MemorySegment copy(MemorySegment s) {
+        return MemorySegment.ofArray(s.toArray(ValueLayout.JAVA_LONG));
+    }
+
+    @Test
+    void sigsetRefusesWhatSigaddsetRefuses() {
+        try (Arena arena = Arena.ofConfined()) {
+            for (int signal : new int[] {0, -1, 65, Libc.sigrtmin() - 1}) {
+                SyscallException e = assertThrows(SyscallException.class, () -> Libc.sigset(arena, signal));
+                assertEquals("EINVAL", e.errnoName(), "signal " + signal);
+            }
+            Libc.sigset(arena, 1, 31, Libc.sigrtmin(), 64);
+        }
+    }
+
+    @Test
     void getrandomFillsTheBuffer() {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment a = arena.allocate(64);

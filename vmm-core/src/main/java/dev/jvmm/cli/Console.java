@@ -28,7 +28,11 @@ final class Console implements AutoCloseable {
     /** Where the guest's serial input comes from ({@code --serial-input}). */
     enum Input { STDIN, NONE }
 
-    private static final Logger LOG = LoggerFactory.getLogger(Console.class);
+    // slf4j initialises its binding when the first logger is made: a holder makes it happen on the first log call,
+    // not when this class is, so a boot that logs nothing never pays for it (issue #5).
+    private static final class Log {
+        static final Logger LOG = LoggerFactory.getLogger(Console.class);
+    }
     private static final int STDIN_FD = 0;
     private static final int CHUNK = 256;
     private static final short READY = (short) (libc_h.POLLIN() | libc_h.POLLHUP() | libc_h.POLLERR()
@@ -131,7 +135,7 @@ final class Console implements AutoCloseable {
             }
         } catch (RuntimeException e) {
             // The guest keeps running without input rather than the VMM failing.
-            LOG.warn("serial console input stopped: {}", e.toString());
+            Log.LOG.warn("serial console input stopped: {}", e.toString());
             inputEnded = true;
         }
     }
@@ -141,7 +145,7 @@ final class Console implements AutoCloseable {
         try {
             n = Libc.read(fd, readBuffer);
         } catch (SyscallException e) {
-            LOG.debug("serial console input ended: {}", e.getMessage());
+            Log.LOG.debug("serial console input ended: {}", e.getMessage());
             inputEnded = true; // e.g. EIO once a terminal hangs up
             return;
         }
@@ -194,7 +198,7 @@ final class Console implements AutoCloseable {
                 thread.join(2000);
             }
             if (thread.isAlive()) {
-                LOG.warn("serial console thread did not stop within 2 s");
+                Log.LOG.warn("serial console thread did not stop within 2 s");
             } else {
                 drained.close();
                 arena.close();

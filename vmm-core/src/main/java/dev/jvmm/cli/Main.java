@@ -14,7 +14,7 @@ public final class Main {
     public static int run(String... args) {
         Logging.init();
         JvmmCommand top = new JvmmCommand();
-        CommandLine cl = new CommandLine(top);
+        CommandLine cl = new CommandLine(top.spec());
         cl.setCaseInsensitiveEnumValuesAllowed(true);
         cl.setParameterExceptionHandler((ex, a) -> {
             System.err.println("jvmm: " + ex.getMessage() + " (see 'jvmm "

@@ -11,7 +11,11 @@ import org.slf4j.LoggerFactory;
  * rest open.
  */
 final class Closer implements AutoCloseable {
-    private static final Logger LOG = LoggerFactory.getLogger(Closer.class);
+    // slf4j initialises its binding when the first logger is made: a holder makes it happen on the first log call,
+    // not when this class is, so a boot that logs nothing never pays for it (issue #5).
+    private static final class Log {
+        static final Logger LOG = LoggerFactory.getLogger(Closer.class);
+    }
 
     /** One undo step. */
     @FunctionalInterface
@@ -41,7 +45,7 @@ final class Closer implements AutoCloseable {
             try {
                 next.step().run();
             } catch (Exception | LinkageError e) {
-                LOG.warn("closing {} failed: {}", next.what(), e.toString(), e);
+                Log.LOG.warn("closing {} failed: {}", next.what(), e.toString(), e);
             }
         }
     }

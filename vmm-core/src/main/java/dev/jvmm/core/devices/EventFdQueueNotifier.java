@@ -13,7 +13,11 @@ import org.slf4j.LoggerFactory;
  * could not be registered. Runs on vCPU threads and allocates nothing.
  */
 final class EventFdQueueNotifier implements QueueNotifier {
-    private static final Logger LOG = LoggerFactory.getLogger(EventFdQueueNotifier.class);
+    // slf4j initialises its binding when the first logger is made: a holder makes it happen on the first log call,
+    // not when this class is, so a boot that logs nothing never pays for it (issue #5).
+    private static final class Log {
+        static final Logger LOG = LoggerFactory.getLogger(EventFdQueueNotifier.class);
+    }
 
     private final EventFd[] queues;
 
@@ -23,9 +27,9 @@ final class EventFdQueueNotifier implements QueueNotifier {
 
     @Override
     public void queueNotified(QueueHandler handler, int queueIndex) {
-        if (LOG.isDebugEnabled()) {
+        if (Log.LOG.isDebugEnabled()) {
             // Normally rare: tells whether KVM's ioeventfds catch the driver's notifications.
-            LOG.debug("QueueNotify {} reached the bus (no ioeventfd matched)", queueIndex);
+            Log.LOG.debug("QueueNotify {} reached the bus (no ioeventfd matched)", queueIndex);
         }
         // §4.2.3.3: the value is the queue index; a queue that does not exist has nothing to process.
         if (queueIndex >= 0 && queueIndex < queues.length) {

@@ -29,7 +29,11 @@ import org.slf4j.LoggerFactory;
  * device's backend.
  */
 final class VirtioMmioDevice implements AutoCloseable {
-    private static final Logger LOG = LoggerFactory.getLogger(VirtioMmioDevice.class);
+    // slf4j initialises its binding when the first logger is made: a holder makes it happen on the first log call,
+    // not when this class is, so a boot that logs nothing never pays for it (issue #5).
+    private static final class Log {
+        static final Logger LOG = LoggerFactory.getLogger(VirtioMmioDevice.class);
+    }
     /** KVM_IOEVENTFD length: QueueNotify is a 32-bit register (§4.2.2.1: drivers use 32-bit accesses). */
     private static final int QUEUE_NOTIFY_WIDTH = 4;
 
@@ -92,7 +96,7 @@ final class VirtioMmioDevice implements AutoCloseable {
             closer.push(name + " ioeventfd of queue " + q, () -> routing.ioeventfdDeassign(fd, notify));
         }
         mmio.register(slot.mmioBase(), DeviceSlot.WINDOW_SIZE, t);
-        LOG.debug("{}: window 0x{}, GSI {}, {} queue(s) notified through ioeventfds at 0x{}", name,
+        Log.LOG.debug("{}: window 0x{}, GSI {}, {} queue(s) notified through ioeventfds at 0x{}", name,
                 Long.toHexString(slot.mmioBase()), slot.gsi(), queueCount, Long.toHexString(slot.queueNotifyAddress()));
     }
 
@@ -110,10 +114,10 @@ final class VirtioMmioDevice implements AutoCloseable {
     /** Runs on the device thread; {@code what} names the fd whose handler threw (it is no longer watched). */
     private void deviceThreadFailed(String what, Throwable cause) {
         if (failureLogged.compareAndSet(false, true)) {
-            LOG.warn("{} at 0x{} (GSI {}): {} failed; the device is left in DEVICE_NEEDS_RESET, the VM keeps"
+            Log.LOG.warn("{} at 0x{} (GSI {}): {} failed; the device is left in DEVICE_NEEDS_RESET, the VM keeps"
                     + " running", name, Long.toHexString(slot.mmioBase()), slot.gsi(), what, cause);
         } else {
-            LOG.debug("{}: {} failed as well", name, what, cause);
+            Log.LOG.debug("{}: {} failed as well", name, what, cause);
         }
         transport.fail(what + ": " + cause);
     }

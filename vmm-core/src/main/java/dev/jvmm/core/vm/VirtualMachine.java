@@ -55,7 +55,11 @@ import org.slf4j.LoggerFactory;
  * order: device threads stop before the VM is closed.
  */
 public final class VirtualMachine implements AutoCloseable {
-    private static final Logger LOG = LoggerFactory.getLogger(VirtualMachine.class);
+    // slf4j initialises its binding when the first logger is made: a holder makes it happen on the first log call,
+    // not when this class is, so a boot that logs nothing never pays for it (issue #5).
+    private static final class Log {
+        static final Logger LOG = LoggerFactory.getLogger(VirtualMachine.class);
+    }
     /** Linux's defaults for a serial console microVM; reboot=k makes a reboot reach the i8042 we emulate. */
     public static final String DEFAULT_CMDLINE = "console=ttyS0 reboot=k panic=1";
     static final int COM1_IRQ = 4;
@@ -125,7 +129,7 @@ public final class VirtualMachine implements AutoCloseable {
         try {
             out.close();
         } catch (IOException e) {
-            LOG.debug("closing serial output", e);
+            Log.LOG.debug("closing serial output", e);
         }
     }
 
@@ -239,7 +243,7 @@ public final class VirtualMachine implements AutoCloseable {
         } catch (CommandLineTooLongException e) {
             throw GuestCommandLine.tooLong(e, added);
         }
-        LOG.info("{}: {} entry at 0x{}", config.kernel(), entry.mode(), Long.toHexString(entry.rip()));
+        Log.LOG.info("{}: {} entry at 0x{}", config.kernel(), entry.mode(), Long.toHexString(entry.rip()));
         return boot -> VcpuSetup.enter(boot, entry.tables(), entry.controlRegisters(), entry.rip(), entry.rsp(),
                 entry.rsi(), entry.rbx());
     }
@@ -314,7 +318,7 @@ public final class VirtualMachine implements AutoCloseable {
         try {
             serialOut.flush();
         } catch (IOException e) {
-            LOG.debug("flushing serial output", e);
+            Log.LOG.debug("flushing serial output", e);
         }
     }
 }
