@@ -20,7 +20,10 @@ import org.slf4j.LoggerFactory;
  * running; the pending signal is then drained with sigtimedwait.
  */
 final class VcpuThread implements Runnable {
-    private static final Logger LOG = LoggerFactory.getLogger(VcpuThread.class);
+    // In a holder: slf4j starts on the first log line, not before the first KVM_RUN.
+    private static final class Log {
+        static final Logger LOG = LoggerFactory.getLogger(VcpuThread.class);
+    }
 
     private final Vcpu vcpu;
     private final BusExits exits;
@@ -98,7 +101,7 @@ final class VcpuThread implements Runnable {
                 retire(kick);
             }
         } catch (RuntimeException | Error e) {
-            LOG.debug("vcpu{} failed", vcpu.id(), e);
+            Log.LOG.debug("vcpu{} failed", vcpu.id(), e);
             lifecycle.stop(new VmExit(StopReason.VMM_ERROR, "vcpu" + vcpu.id() + ": " + e.getMessage()));
         }
     }
