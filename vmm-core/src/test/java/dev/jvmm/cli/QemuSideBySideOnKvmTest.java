@@ -7,7 +7,6 @@ import dev.jvmm.fixtures.GuestFixtures;
 import dev.jvmm.testing.Artifacts;
 import dev.jvmm.testing.KvmTest;
 import java.io.File;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -45,10 +44,16 @@ class QemuSideBySideOnKvmTest {
         Process p = new ProcessBuilder(qemu.toString(), "-M", "microvm", "-enable-kvm", "-cpu", "host", "-m", "256M",
                 "-smp", "2", "-kernel", kernel.toString(), "-initrd", initrd.toString(), "-append", CMDLINE,
                 "-nographic", "-nodefaults", "-serial", "stdio", "-no-reboot")
-                .redirectErrorStream(true).redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null"))).start();
-        byte[] bytes = p.getInputStream().readAllBytes();
-        assertTrue(p.waitFor(10, TimeUnit.MINUTES));
-        String reference = new String(bytes, StandardCharsets.UTF_8);
+                .redirectErrorStream(true).redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
+                .redirectOutput(dir.resolve("qemu.txt").toFile()).start();
+        boolean exited;
+        try {
+            exited = p.waitFor(10, TimeUnit.MINUTES);
+        } finally {
+            p.destroyForcibly();
+        }
+        String reference = Files.readString(dir.resolve("qemu.txt"));
+        assertTrue(exited, "QEMU microvm still running after 10 minutes:\n" + reference);
 
         for (String line : List.of("Linux version ", "Command line: " + CMDLINE,
                 "BIOS-e820: [mem 0x0000000000100000-", "smp: Brought up 1 node, 2 CPUs", GuestFixtures.INIT_MARKER,
