@@ -37,7 +37,7 @@ class QemuSideBySideOnKvmTest {
 
         Path serial = dir.resolve("jvmm.txt");
         int status = Main.run("boot", "--kernel", kernel.toString(), "--initrd", initrd.toString(), "--cmdline", CMDLINE,
-                "--cpus", "2", "--memory", "256M", "--serial-output", serial.toString());
+                "--cpus", "2", "--memory", "256M", "--serial-output", serial.toString(), "--serial-input", "none");
         String jvmm = Files.readString(serial);
         assertEquals(0, status, jvmm);
 
