@@ -3,9 +3,9 @@ package dev.jvmm.devices.virtio;
 import dev.jvmm.devices.memory.GuestMemory;
 import dev.jvmm.devices.virtio.queue.SplitQueue;
 import dev.jvmm.devices.virtio.queue.VirtqueueException;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
  * For hostile-driver tests: wraps a device and records any exception other than {@link VirtqueueException} that
@@ -14,7 +14,8 @@ import java.util.List;
  */
 public final class EscapeGuard implements VirtioDevice {
     private final VirtioDevice device;
-    public final List<Throwable> escaped = new ArrayList<>();
+    /** What left the device other than a broken virtqueue's exception; thread-safe (device threads record too). */
+    public final List<Throwable> escaped = new CopyOnWriteArrayList<>();
 
     public EscapeGuard(VirtioDevice device) { this.device = device; }
 
@@ -40,7 +41,8 @@ public final class EscapeGuard implements VirtioDevice {
 
     @Override public void reset() { device.reset(); }
 
-    private void guarded(Runnable call) {
+    /** Runs {@code call} (device work on any thread), recording what escapes it, which is then rethrown. */
+    public void guarded(Runnable call) {
         try {
             call.run();
         } catch (VirtqueueException e) {

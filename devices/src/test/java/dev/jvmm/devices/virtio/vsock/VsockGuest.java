@@ -9,6 +9,7 @@ import dev.jvmm.devices.virtio.DeviceStatus;
 import dev.jvmm.devices.virtio.GuestRam;
 import dev.jvmm.devices.virtio.MmioDriver;
 import dev.jvmm.devices.virtio.QueueNotifier;
+import dev.jvmm.devices.virtio.EscapeGuard;
 import dev.jvmm.devices.virtio.RecordingLine;
 import dev.jvmm.devices.virtio.VirtqueueDriver;
 import dev.jvmm.devices.virtio.VirtqueueDriver.Buffer;
@@ -64,7 +65,7 @@ final class VsockGuest implements AutoCloseable {
     final EventLoop loop;
     final List<Throwable> loopFailures = new CopyOnWriteArrayList<>();
     /** Exceptions other than a broken virtqueue's that left the device: there must be none. */
-    final List<Throwable> escaped = new CopyOnWriteArrayList<>();
+    final List<Throwable> escaped;
     private final List<Packet> inbox = new ArrayList<>();
     private boolean loopStopped;
     private final Buffer[][] rxChains = new Buffer[QUEUE][];
@@ -86,18 +87,12 @@ final class VsockGuest implements AutoCloseable {
 
     VsockGuest(Path udsPath, int maxConnections, int bufferBytes) {
         device = new VirtioVsock(GUEST_CID, udsPath, maxConnections, bufferBytes);
-        transport = new VirtioMmioTransport(new Recording(device, escaped), memory, new RecordingLine(),
-                QueueNotifier.SYNCHRONOUS);
+        EscapeGuard guard = new EscapeGuard(device);
+        escaped = guard.escaped;
+        transport = new VirtioMmioTransport(guard, memory, new RecordingLine(), QueueNotifier.SYNCHRONOUS);
         driver = new MmioDriver(transport);
         loop = new EventLoop("vsock-test", (what, t) -> loopFailures.add(t));
-        device.start(loop, work -> transport.runIfActive(() -> {
-            try {
-                work.run();
-            } catch (RuntimeException e) {
-                recordEscape(escaped, e);
-                throw e;
-            }
-        }));
+        device.start(loop, work -> transport.runIfActive(() -> guard.guarded(work)));
         loop.start();
         initialize(driver.deviceFeatures());
     }
@@ -332,49 +327,5 @@ final class VsockGuest implements AutoCloseable {
     public void close() {
         stopLoop();
         device.close();
-    }
-
-    private static void recordEscape(List<Throwable> escaped, RuntimeException e) {
-        if (!(e instanceof VirtqueueException)) {
-            escaped.add(e);
-        }
-    }
-
-    /** The device as the transport sees it, recording what escapes it. */
-    private record Recording(VirtioVsock device, List<Throwable> escaped) implements VirtioDevice {
-        @Override public int deviceType() { return device.deviceType(); }
-
-        @Override public long deviceFeatures() { return device.deviceFeatures(); }
-
-        @Override public int[] queueMaxSizes() { return device.queueMaxSizes(); }
-
-        @Override public long readConfig(int offset, int size) { return device.readConfig(offset, size); }
-
-        @Override public void writeConfig(int offset, int size, long value) { device.writeConfig(offset, size, value); }
-
-        @Override
-        public void activate(GuestMemory memory, SplitQueue[] queues, long acked, VirtioInterrupt interrupt) {
-            try {
-                device.activate(memory, queues, acked, interrupt);
-            } catch (RuntimeException e) {
-                recordEscape(escaped, e);
-                throw e;
-            }
-        }
-
-        @Override
-        public void processQueue(int queueIndex) {
-            try {
-                device.processQueue(queueIndex);
-            } catch (RuntimeException e) {
-                recordEscape(escaped, e);
-                throw e;
-            }
-        }
-
-        @Override
-        public void reset() {
-            device.reset();
-        }
     }
 }
