@@ -1,5 +1,6 @@
 package dev.jvmm.core.vm;
 
+import dev.jvmm.bindings.kvm.kvm_regs;
 import dev.jvmm.core.kvm.KvmRun;
 import dev.jvmm.core.kvm.Vcpu;
 import dev.jvmm.core.kvm.VcpuExit;
@@ -100,9 +101,18 @@ final class VcpuThread implements Runnable {
                 stats.end();
                 retire(kick);
             }
+            logWhereStopped();
         } catch (RuntimeException | Error e) {
             Log.LOG.debug("vcpu{} failed", vcpu.id(), e);
             lifecycle.stop(new VmExit(StopReason.VMM_ERROR, "vcpu" + vcpu.id() + ": " + e.getMessage()));
+        }
+    }
+
+    /** With debug logging: where the guest was when this vCPU left its loop, to tell a hung guest's spin from a halt. */
+    private void logWhereStopped() {
+        if (Log.LOG.isDebugEnabled()) {
+            Log.LOG.debug("vcpu{} stopped at rip 0x{}, mp_state {}", vcpu.id(),
+                    Long.toHexString(kvm_regs.rip(vcpu.getRegs())), vcpu.getMpState());
         }
     }
 

@@ -1,5 +1,7 @@
 package dev.jvmm.core.vm;
 
+import static dev.jvmm.bindings.kvm.kvm_h.KVM_CAP_TSC_DEADLINE_TIMER;
+
 import dev.jvmm.core.boot.BootEntry;
 import dev.jvmm.core.boot.CommandLine;
 import dev.jvmm.core.boot.CommandLineTooLongException;
@@ -185,7 +187,8 @@ public final class VirtualMachine implements AutoCloseable {
         pio.register(Cmos.INDEX_PORT, Cmos.RANGE_LENGTH, cmos);
 
         List<CpuidEntry> supported = kvm.supportedCpuid();
-        CpuidPolicy cpuid = new CpuidPolicy(config.cpus(), Set.of());
+        CpuidPolicy cpuid = new CpuidPolicy(config.cpus(), Set.of(),
+                kvm.checkExtension(KVM_CAP_TSC_DEADLINE_TIMER()) > 0);
         int[] msrIndexList = kvm.msrIndexList();
         for (int id = 0; id < config.cpus(); id++) {
             Vcpu vcpu = vm.createVcpu(id);

@@ -8,7 +8,8 @@ import java.util.Set;
 /**
  * Turns the CPUID entries KVM supports into the ones one vCPU sees: its APIC id in leaves 1, 0xB and 0x1F, a
  * topology of one package with {@code vcpuCount} single-thread cores (leaves 1, 4, 0xB, 0x1F), the hypervisor bit,
- * the KVM signature leaf, and with the features in {@code hidden} cleared. Pure: the caller converts to and from
+ * the TSC-deadline timer where KVM emulates it, the KVM signature leaf, and with the features in {@code hidden}
+ * cleared. Pure: the caller converts to and from
  * kvm_cpuid_entry2.
  */
 public final class CpuidPolicy {
@@ -26,13 +27,24 @@ public final class CpuidPolicy {
 
     private final int vcpuCount;
     private final Set<CpuidFeature> hidden;
+    private final boolean tscDeadlineTimer;
 
     public CpuidPolicy(int vcpuCount, Set<CpuidFeature> hidden) {
+        this(vcpuCount, hidden, false);
+    }
+
+    /**
+     * {@code tscDeadlineTimer}: KVM has KVM_CAP_TSC_DEADLINE_TIMER. KVM emulates that LAPIC timer mode but leaves its
+     * bit out of KVM_GET_SUPPORTED_CPUID (KVM API, KVM_GET_SUPPORTED_CPUID), so the VMM sets it; without it Linux
+     * programs the LAPIC timer through its initial-count register instead.
+     */
+    public CpuidPolicy(int vcpuCount, Set<CpuidFeature> hidden, boolean tscDeadlineTimer) {
         if (vcpuCount < 1 || vcpuCount > 255) {
             throw new IllegalArgumentException("vCPU count " + vcpuCount + " outside 1..255 (8-bit APIC ids)");
         }
         this.vcpuCount = vcpuCount;
         this.hidden = hidden.isEmpty() ? EnumSet.noneOf(CpuidFeature.class) : EnumSet.copyOf(hidden);
+        this.tscDeadlineTimer = tscDeadlineTimer;
     }
 
     public int vcpuCount() { return vcpuCount; }
@@ -65,7 +77,11 @@ public final class CpuidPolicy {
         // EBX[31:24] initial APIC id, [23:16] addressable logical processor ids in the package (valid when HTT).
         int ebx = (entry.ebx() & 0x0000_FFFF) | (apicId << 24) | (Math.min(addressableIds(), 0xFF) << 16);
         int edx = vcpuCount > 1 ? entry.edx() | (1 << HTT_BIT) : entry.edx() & ~(1 << HTT_BIT);
-        return entry.withEbx(ebx).withEcx(entry.ecx() | (1 << HYPERVISOR_BIT)).withEdx(edx);
+        int ecx = entry.ecx() | (1 << HYPERVISOR_BIT);
+        if (tscDeadlineTimer) {
+            ecx |= 1 << CpuidFeature.TSC_DEADLINE_TIMER.bit();
+        }
+        return entry.withEbx(ebx).withEcx(ecx).withEdx(edx);
     }
 
     private CpuidEntry leaf4(CpuidEntry entry) {

@@ -75,6 +75,16 @@ class CpuidPolicyTest {
     }
 
     @Test
+    void advertisesTheTscDeadlineTimerKvmEmulatesUnlessHidden() {
+        int bit = 1 << 24;
+        assertEquals(0, find(new CpuidPolicy(2, Set.of()).forVcpu(HOST, 1), 1, 0).ecx() & bit,
+                "KVM_GET_SUPPORTED_CPUID leaves it out; without KVM_CAP_TSC_DEADLINE_TIMER it stays out");
+        assertEquals(bit, find(new CpuidPolicy(2, Set.of(), true).forVcpu(HOST, 1), 1, 0).ecx() & bit);
+        assertEquals(0, find(new CpuidPolicy(2, Set.of(CpuidFeature.TSC_DEADLINE_TIMER), true).forVcpu(HOST, 1), 1, 0)
+                .ecx() & bit, "hiding wins");
+    }
+
+    @Test
     void clearsHiddenFeaturesOnlyInTheirLeaf() {
         CpuidPolicy policy = new CpuidPolicy(1, Set.of(CpuidFeature.XSAVE, CpuidFeature.CX16, CpuidFeature.AVX2));
         List<CpuidEntry> entries = policy.forVcpu(HOST, 0);
