@@ -9,8 +9,7 @@ import java.util.Set;
  * Turns the CPUID entries KVM supports into the ones one vCPU sees: its APIC id in leaves 1, 0xB and 0x1F, a
  * topology of one package with {@code vcpuCount} single-thread cores (leaves 1, 4, 0xB, 0x1F), the hypervisor bit,
  * the TSC-deadline timer where KVM emulates it, the KVM signature leaf, and with the features in {@code hidden}
- * cleared. Pure: the caller converts to and from
- * kvm_cpuid_entry2.
+ * cleared. Pure: the caller converts to and from kvm_cpuid_entry2.
  */
 public final class CpuidPolicy {
     public static final int HYPERVISOR_BIT = 31;
